@@ -1,0 +1,38 @@
+"""``genie``: a thin command line over the library.
+
+Each app has its own module; this one wires them together and maps Genie's
+error types to exit codes in one place: 0 ok, 2 bad input, 3 no valid output
+after retries, 4 model or backend failure, 1 anything unexpected.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ..errors import GenieError
+from . import extract as extract_cli
+from . import models as models_cli
+
+app = typer.Typer(
+    name="genie",
+    help="Local-first LLM apps: schema-guided extraction, KitchenGenie, TubeTalk.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("extract", help=extract_cli.__doc__)(extract_cli.extract_command)
+app.add_typer(models_cli.app, name="models")
+
+
+def main() -> None:
+    try:
+        app()
+    except GenieError as error:
+        # Plain text, unwrapped: error messages get grepped and pasted into bug reports.
+        print(f"genie: error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        print("genie: interrupted", file=sys.stderr)
+        sys.exit(130)

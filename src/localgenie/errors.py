@@ -1,0 +1,58 @@
+"""Genie's error types.
+
+Every failure a user can cause or fix has its own type, with a message that
+says what to do.  The CLI maps these types to exit codes in one place
+(`localgenie.cli`), so library code raises and never calls ``sys.exit``.
+"""
+
+from __future__ import annotations
+
+
+class GenieError(Exception):
+    """Base class of every error Genie raises on purpose."""
+
+    exit_code = 1
+
+
+class BadInput(GenieError):
+    """The caller gave something Genie cannot use: fix the input and retry."""
+
+    exit_code = 2
+
+
+class SchemaError(BadInput):
+    """The JSON Schema is unreadable, invalid, or uses something Genie refuses."""
+
+
+class ContextOverflow(BadInput):
+    """The text does not fit in the model's context window."""
+
+
+class ModelNotFound(BadInput):
+    """No model by that name or path."""
+
+
+class ModelError(GenieError):
+    """A model file exists but cannot be used (corrupt, truncated, wrong checksum)."""
+
+    exit_code = 4
+
+
+class BackendError(GenieError):
+    """A remote inference server is unreachable or answered something unusable."""
+
+    exit_code = 4
+
+
+class SchemaViolation(GenieError):
+    """The model could not produce output valid against the schema, even after retries.
+
+    ``errors`` lists ``(json_path, message)`` pairs from the last attempt.
+    """
+
+    exit_code = 3
+
+    def __init__(self, message: str, errors: list[tuple[str, str]] | None = None, attempts: int = 0):
+        super().__init__(message)
+        self.errors = errors or []
+        self.attempts = attempts

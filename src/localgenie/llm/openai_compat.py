@@ -1,0 +1,206 @@
+"""The remote backend: any server that speaks OpenAI's chat-completions API.
+
+OpenAI, Ollama, vLLM and llama.cpp's server all do.  For structured output the
+strongest mode the server accepts is used — ``json_schema`` response format,
+else ``json_object`` with a ``schema`` (llama-cpp-python's server turns it
+into a grammar), else plain ``json_object``, else a plain prompt — and remembered, so a server
+without schema support costs one refused request, not one per call.  The
+answer is validated by `localgenie.structured` whatever the mode.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..errors import BackendError
+from .base import BackendInfo, GenerationOptions, Message, Response, Usage
+
+JSON_MODES = ("json_schema", "json_object_schema", "json_object", "none")
+
+
+def normalise_base_url(base_url: str) -> str:
+    """Accept ``http://host:port`` as well as ``http://host:port/v1``."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise BackendError(
+            f"--base-url must be an http(s) URL such as http://localhost:11434/v1, not {base_url!r}"
+        )
+    url = base_url.rstrip("/")
+    return url + "/v1" if parts.path in ("", "/") else url
+
+
+class OpenAICompatBackend:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        model: str | None = None,
+        timeout: float = 120.0,
+        connect_timeout: float = 5.0,
+    ) -> None:
+        self.base_url = normalise_base_url(base_url)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(
+            base_url=self.base_url, headers=headers, timeout=httpx.Timeout(timeout, connect=connect_timeout)
+        )
+        self._model = model
+        self._json_mode = 0  # index into JSON_MODES: the strongest mode not yet refused
+        self.info = BackendInfo(
+            kind="remote", model=model or "(server default)", details={"base_url": self.base_url}
+        )
+
+    def count_tokens(self, text: str) -> int | None:
+        return None
+
+    @property
+    def model(self) -> str:
+        """The model to ask for; when none was configured, the first one the server lists."""
+        if self._model is None:
+            data = self._request("GET", "/models")
+            models = data.get("data") if isinstance(data, dict) else None
+            if not models or not isinstance(models[0], dict) or "id" not in models[0]:
+                raise BackendError(f"{self.base_url} lists no models; pass --model NAME (or GENIE_MODEL)")
+            self._model = str(models[0]["id"])
+            self.info.model = self._model
+        return self._model
+
+    def prompt(self, messages: list[Message], options: GenerationOptions | None = None) -> Response:
+        options = options or GenerationOptions()
+        usage = Usage()
+        return Response(lambda response: self._generate(messages, options, usage, response), usage)
+
+    def _body(self, messages: list[Message], options: GenerationOptions, mode: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": options.max_tokens,
+            "temperature": options.temperature,
+            "top_p": options.top_p,
+        }
+        if options.seed is not None:
+            body["seed"] = options.seed
+        if options.json_schema is not None and mode == "json_schema":
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "output", "schema": options.json_schema, "strict": False},
+            }
+        elif options.json_schema is not None and mode == "json_object_schema":
+            body["response_format"] = {"type": "json_object", "schema": options.json_schema}
+        elif options.json_schema is not None and mode == "json_object":
+            body["response_format"] = {"type": "json_object"}
+        return body
+
+    def _generate(
+        self, messages: list[Message], options: GenerationOptions, usage: Usage, response: Response
+    ) -> Iterator[str]:
+        while True:
+            mode = JSON_MODES[self._json_mode] if options.json_schema is not None else "none"
+            body = self._body(messages, options, mode)
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+            try:
+                yield from self._stream(body, usage, response, refusable=mode != "none")
+                return
+            except _Refused as refusal:
+                if mode == "none":
+                    raise BackendError(f"{self.base_url} refused the request: {refusal}") from None
+                self._json_mode += 1
+
+    def _stream(
+        self, body: dict[str, Any], usage: Usage, response: Response, *, refusable: bool = False
+    ) -> Iterator[str]:
+        """Server-sent events of chat-completion chunks; a plain JSON reply is accepted too."""
+        try:
+            with self._client.stream("POST", "/chat/completions", json=body) as reply:
+                if reply.status_code >= 400:
+                    reply.read()
+                    if refusable and "response_format" in reply.text:
+                        # Some servers (llama-cpp-python's) answer 500, not 400, to an unknown format.
+                        raise _Refused(f"HTTP {reply.status_code}: {reply.text[:300]}")
+                    self._raise_for_status(reply, "/chat/completions")
+                if "text/event-stream" not in reply.headers.get("content-type", ""):
+                    reply.read()
+                    yield from self._parse_chunk(self._decode(reply, "/chat/completions"), usage, response)
+                    return
+                chunks = 0
+                for line in reply.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    payload = line[5:].strip()
+                    if payload == "[DONE]":
+                        break
+                    try:
+                        chunk = json.loads(payload)
+                    except json.JSONDecodeError:
+                        raise BackendError(
+                            f"{self.base_url} streamed something that is not JSON: {payload[:200]!r}"
+                        ) from None
+                    for piece in self._parse_chunk(chunk, usage, response):
+                        chunks += 1
+                        yield piece
+                if not usage.completion_tokens:
+                    usage.completion_tokens = chunks  # servers that report no usage stream ~1 token a chunk
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from None
+
+    def _transport_error(self, exc: httpx.TransportError) -> BackendError:
+        if isinstance(exc, httpx.TimeoutException):
+            return BackendError(f"{self.base_url} did not answer in time ({type(exc).__name__})")
+        return BackendError(
+            f"cannot reach {self.base_url} ({exc}); is the server running? check --base-url or GENIE_BASE_URL"
+        )
+
+    def _parse_chunk(self, chunk: Any, usage: Usage, response: Response) -> Iterator[str]:
+        if not isinstance(chunk, dict) or not isinstance(chunk.get("choices"), list):
+            raise BackendError(
+                f"{self.base_url} answered something that is not a chat completion: {str(chunk)[:200]}"
+            )
+        reported = chunk.get("usage")
+        if isinstance(reported, dict):
+            usage.prompt_tokens = int(reported.get("prompt_tokens") or 0)
+            usage.completion_tokens = int(reported.get("completion_tokens") or 0)
+        for choice in chunk["choices"]:
+            if not isinstance(choice, dict):
+                raise BackendError(f"{self.base_url} answered a malformed choice: {str(choice)[:200]}")
+            part = choice.get("delta") or choice.get("message") or {}
+            if choice.get("finish_reason"):
+                response.finish_reason = choice["finish_reason"]
+            content = part.get("content") if isinstance(part, dict) else None
+            if content:
+                yield str(content)
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            reply = self._client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from None
+        self._raise_for_status(reply, path)
+        return self._decode(reply, path)
+
+    def _raise_for_status(self, reply: httpx.Response, path: str) -> None:
+        if reply.status_code in (401, 403):
+            raise BackendError(
+                f"{self.base_url} refused the credentials (HTTP {reply.status_code}); check --api-key"
+            )
+        if reply.status_code in (400, 422):
+            raise _Refused(f"HTTP {reply.status_code}: {reply.text[:300]}")
+        if reply.status_code >= 400:
+            raise BackendError(f"{self.base_url}{path} answered HTTP {reply.status_code}: {reply.text[:300]}")
+
+    def _decode(self, reply: httpx.Response, path: str) -> Any:
+        try:
+            return reply.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise BackendError(
+                f"{self.base_url}{path} answered with something that is not JSON: {reply.text[:200]!r}"
+            ) from None
+
+
+class _Refused(Exception):
+    """HTTP 400/422: the server does not accept this request shape (often: no schema mode)."""

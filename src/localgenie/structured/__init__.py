@@ -1,0 +1,16 @@
+"""Schema-guided generation: JSON Schema → constrained decoding → validated data."""
+
+from .extract import Extraction, check_text, extract, extract_details
+from .schema import Schema, check_schema, load_schema
+from .validate import schema_errors
+
+__all__ = [
+    "Extraction",
+    "Schema",
+    "check_schema",
+    "check_text",
+    "extract",
+    "extract_details",
+    "load_schema",
+    "schema_errors",
+]

@@ -1,0 +1,140 @@
+"""Loading and checking a JSON Schema before anything is generated against it.
+
+Problems with the schema are the caller's to fix, so they are reported up
+front as `SchemaError` (exit code 2), never discovered halfway through
+generation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import jsonschema
+import referencing
+import referencing.exceptions
+from pydantic import BaseModel
+from referencing.jsonschema import DRAFT202012
+
+from ..errors import SchemaError
+
+Schema = dict[str, Any]
+ROOT_URI = "urn:genie:schema"
+
+
+class RemoteRefRefused(Exception):
+    """Raised by the registry instead of fetching anything over the network."""
+
+
+def _refuse(uri: str) -> referencing.Resource[Any]:
+    raise RemoteRefRefused(uri)
+
+
+def load_schema(source: str | Path | Schema | type[BaseModel] | bool) -> Schema:
+    """Accept a schema dict, a Pydantic model class, a JSON file path or JSON text; check it.
+
+    Returns the schema as a dict; raises `SchemaError` naming what is wrong.
+    """
+    if isinstance(source, type) and issubclass(source, BaseModel):
+        schema: Any = source.model_json_schema()
+    elif isinstance(source, Path):
+        schema = _parse_json(_read(source), where=str(source))
+    elif isinstance(source, str):
+        schema = _parse_json(source, where="schema text")
+    else:
+        schema = source
+    if schema is True:
+        schema = {}
+    if not isinstance(schema, dict):
+        raise SchemaError(f"a schema must be a JSON object (or true), not {type(schema).__name__}")
+    check_schema(schema)
+    return schema
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SchemaError(f"schema file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"cannot read schema file {path}: {exc}") from None
+
+
+def _parse_json(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+
+
+def check_schema(schema: Schema) -> None:
+    """Valid against the 2020-12 metaschema, and every ``$ref`` resolves inside the document."""
+    dialect = schema.get("$schema")
+    if dialect is not None and not _is_known_dialect(dialect):
+        raise SchemaError(
+            f"unsupported $schema {dialect!r}: use https://json-schema.org/draft/2020-12/schema "
+            "(custom metaschemas and vocabularies are not supported)"
+        )
+    try:
+        jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(
+            schema
+        )
+    except jsonschema.SchemaError as exc:
+        path = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        raise SchemaError(f"invalid JSON Schema at {path}: {exc.message}") from None
+    registry = schema_registry(schema)
+    for base, ref in _refs(schema, ROOT_URI):
+        try:
+            registry.resolver(base_uri=base).lookup(ref)
+        except referencing.exceptions.Unresolvable as exc:
+            if _is_refused(exc):
+                raise SchemaError(
+                    f"remote $ref {ref!r} is not supported (Genie never fetches schemas): "
+                    "copy the referenced schema into $defs and refer to it as '#/$defs/NAME'"
+                ) from None
+            raise SchemaError(f"unknown $ref {ref!r}: nothing in the schema has that address") from None
+
+
+def _is_known_dialect(uri: object) -> bool:
+    if not isinstance(uri, str):
+        return False
+    known = {"https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/draft-07/schema",
+             "https://json-schema.org/draft/2019-09/schema", "http://json-schema.org/draft-06/schema",
+             "http://json-schema.org/draft-04/schema"}  # fmt: skip
+    return uri.rstrip("#") in known
+
+
+def _is_refused(exc: BaseException) -> bool:
+    while exc is not None:
+        if isinstance(exc, RemoteRefRefused):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
+def schema_registry(schema: Schema) -> referencing.Registry[Any]:
+    """A registry holding only this document; any other URI is refused, never fetched."""
+    resource = referencing.Resource.from_contents(schema, default_specification=DRAFT202012)
+    registry: referencing.Registry[Any] = referencing.Registry(retrieve=_refuse)  # type: ignore[call-arg]
+    crawled: referencing.Registry[Any] = registry.with_resource(ROOT_URI, resource).crawl()
+    return crawled
+
+
+def _refs(node: Any, base: str) -> Iterator[tuple[str, str]]:
+    """Every ``$ref`` with the base URI it is relative to (``$id`` changes the base)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("$id"), str):
+            base = urljoin(base, node["$id"])
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield base, value
+            elif key not in ("enum", "const", "examples", "default"):
+                yield from _refs(value, base)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item, base)

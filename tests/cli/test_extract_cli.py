@@ -1,0 +1,113 @@
+"""`genie extract` as a user runs it: JSON on stdout, diagnostics on stderr, meaningful exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localgenie.llm.models import tiny_model_path
+from localgenie.structured import schema_errors
+
+from ..conftest import EXAMPLES, SEED_TEXT
+
+PERSON = str(EXAMPLES / "person.schema.json")
+
+
+def genie(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "localgenie", *args], input=stdin, capture_output=True, timeout=300, env=env
+    )
+
+
+def test_extract_prints_one_valid_json_object(person_schema: dict[str, Any]) -> None:
+    result = genie("extract", "--model", "tiny", "--schema", PERSON, "--verbose", SEED_TEXT)
+    assert result.returncode == 0, result.stderr.decode()
+    value = json.loads(result.stdout)
+    assert schema_errors(person_schema, value) == []
+    assert b"attempt" in result.stderr  # diagnostics go to stderr, never into the JSON
+
+
+def test_json_lines_batch_reads_stdin_and_writes_one_line_each(person_schema: dict[str, Any]) -> None:
+    lines = [
+        SEED_TEXT,
+        '"I am Ana,\\n41, from Lisbon, Rua Augusta 3."',
+        "",
+        "Bob is 7 and lives at 1 Main St, Leeds.",
+    ]
+    result = genie(
+        "extract", "-m", "tiny", "-s", PERSON, "--json-lines", "-", stdin="\n".join(lines).encode()
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    outputs = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(outputs) == 3
+    assert all(schema_errors(person_schema, value) == [] for value in outputs)
+
+
+def test_models_lists_the_built_in_models() -> None:
+    result = genie("models")
+    assert result.returncode == 0
+    assert b"tiny" in result.stdout and b"default" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "code", "message"),
+    [
+        (lambda d: (d / "s.json").write_text("{nope"), ["-s", "{d}/s.json", "x"], 2, "is not valid JSON"),
+        (lambda d: (d / "s.json").write_text("[]"), ["-s", "{d}/s.json", "x"], 2, "must be a JSON object"),
+        (None, ["-s", "{d}/missing.json", "x"], 2, "schema file not found"),
+        (
+            lambda d: (d / "s.json").write_text('{"$ref": "#/$defs/x"}'),
+            ["-s", "{d}/s.json", "x"],
+            2,
+            "unknown $ref",
+        ),
+        (
+            lambda d: (d / "s.json").write_text('{"$ref": "http://x.org/s"}'),
+            ["-s", "{d}/s.json", "x"],
+            2,
+            "remote $ref",
+        ),
+        (None, ["-s", PERSON, ""], 2, "the text is empty"),
+        (None, ["-s", PERSON, "-m", "{d}/none.gguf", "text"], 2, "model file not found"),
+        (
+            lambda d: (d / "bad.gguf").write_bytes(b"GGUF" + b"\x03" * 64),
+            ["-s", PERSON, "-m", "{d}/bad.gguf", "t"],
+            4,
+            "could not load",
+        ),
+        (None, ["-s", PERSON, "--base-url", "http://127.0.0.1:9", "-m", "x", "text"], 4, "cannot reach"),
+    ],
+)
+def test_bad_input_gives_a_clear_error_and_exit_code(
+    tmp_path: Path, setup: Any, args: list[str], code: int, message: str
+) -> None:
+    if setup:
+        setup(tmp_path)
+    result = genie("extract", "-m", "tiny", *[a.replace("{d}", str(tmp_path)) for a in args])
+    assert result.returncode == code, result.stderr.decode()
+    assert message in result.stderr.decode()
+    assert result.stdout == b""
+
+
+def test_binary_and_oversized_stdin_are_refused() -> None:
+    binary = genie("extract", "-m", "tiny", "-s", PERSON, stdin=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert binary.returncode == 2
+    assert b"NUL byte" in binary.stderr or b"not UTF-8" in binary.stderr
+    huge = genie("extract", "-m", "tiny", "-s", PERSON, "-", stdin=("lorem ipsum " * 17_000).encode())
+    assert huge.returncode == 2
+    assert b"tokens" in huge.stderr and b"context" in huge.stderr
+
+
+def test_a_truncated_model_file_is_exit_code_4(tmp_path: Path) -> None:
+    truncated = tmp_path / "cut.gguf"
+    truncated.write_bytes(tiny_model_path().read_bytes()[:3_000_000])
+    result = genie("extract", "-m", str(truncated), "-s", PERSON, "text")
+    assert result.returncode == 4
+    assert b"truncated" in result.stderr

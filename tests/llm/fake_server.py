@@ -1,0 +1,73 @@
+"""A tiny HTTP peer on loopback that answers what a test tells it to, and records each request.
+
+It stands in for misbehaving servers (garbage, refusals) that no real server
+can be made to imitate; the happy path is tested against llama.cpp's real server.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Reply = tuple[int, str, str | bytes]  # status, content type, body
+Handler = Callable[[str, dict[str, Any] | None], Reply]
+
+
+def completion(content: str, finish_reason: str = "stop") -> Reply:
+    body = {
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}
+        ],
+        "usage": {"prompt_tokens": 11, "completion_tokens": 7},
+    }
+    return 200, "application/json", json.dumps(body)
+
+
+def sse(pieces: list[str]) -> Reply:
+    events = [{"choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]} for p in pieces]
+    events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    events.append({"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": len(pieces)}})
+    body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+    return 200, "text/event-stream", body
+
+
+@contextmanager
+def fake_server(handler: Handler) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Serve ``handler`` on 127.0.0.1; yields the base URL and the list of recorded request bodies."""
+    requests: list[dict[str, Any]] = []
+
+    class Handle(BaseHTTPRequestHandler):
+        def _answer(self, body: dict[str, Any] | None) -> None:
+            status, content_type, payload = handler(self.path, body)
+            data = payload.encode() if isinstance(payload, str) else payload
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            body = json.loads(self.rfile.read(length) or b"null")
+            requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+            self._answer(body)
+
+        def do_GET(self) -> None:
+            requests.append({"path": self.path, "body": None, "auth": self.headers.get("Authorization")})
+            self._answer(None)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handle)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", requests
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,166 @@
+"""The OpenAI-compatible backend: llama.cpp's real server for the happy path, loopback peers for failures."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+import localgenie
+from localgenie import BackendError, GenerationOptions, Message, SchemaViolation
+from localgenie.llm.models import tiny_model_path
+from localgenie.llm.openai_compat import OpenAICompatBackend
+from localgenie.structured import schema_errors
+
+from ..conftest import SEED_TEXT
+from .fake_server import completion, fake_server, sse
+
+SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def llama_server() -> Iterator[str]:
+    """llama-cpp-python's own OpenAI-compatible server, running the tiny model on loopback."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(tiny_model_path()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--model_alias",
+            "tiny",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("llama_cpp.server did not start within 60 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_extraction_through_a_real_llama_cpp_server(llama_server: str, person_schema: dict[str, Any]) -> None:
+    result = localgenie.extract_details(SEED_TEXT, person_schema, base_url=llama_server)
+    assert schema_errors(person_schema, result.value) == []
+    assert result.usage.completion_tokens > 0
+
+
+def test_streaming_text_from_a_real_server_and_model_discovery(llama_server: str) -> None:
+    backend = OpenAICompatBackend(llama_server)  # no model given: the first one the server lists
+    response = backend.prompt([Message("user", "Say hello.")], GenerationOptions(max_tokens=12))
+    chunks = list(response)
+    assert "".join(chunks).strip()
+    assert backend.model == "tiny"
+
+
+def test_server_sent_events_are_joined_and_usage_is_read() -> None:
+    with fake_server(lambda path, body: sse(["Hel", "lo", "!"])) as (url, _):
+        response = OpenAICompatBackend(url, model="m").prompt([Message("user", "hi")])
+        assert list(response) == ["Hel", "lo", "!"]
+        assert response.usage.completion_tokens == 3
+        assert response.finish_reason == "stop"
+
+
+def test_a_server_without_schema_mode_falls_back_to_json_mode_once() -> None:
+    def handler(path: str, body: dict[str, Any] | None) -> tuple[int, str, str]:
+        assert body is not None
+        response_format = body.get("response_format", {})
+        if response_format.get("type") == "json_schema" or "schema" in response_format:
+            return 400, "application/json", '{"error": "response_format not supported"}'
+        return completion('{"n": 4}')
+
+    with fake_server(handler) as (url, requests):
+        backend = OpenAICompatBackend(url, model="m", api_key="sk-test")
+        assert localgenie.extract("four", SCHEMA, backend=backend) == {"n": 4}
+        assert localgenie.extract("four", SCHEMA, backend=backend) == {"n": 4}
+        formats = [r["body"].get("response_format", {}).get("type") for r in requests]
+        assert formats == ["json_schema", "json_object", "json_object", "json_object"]
+        assert "schema" in requests[1]["body"]["response_format"]  # llama-cpp-python's schema extension
+        assert "schema" not in requests[2]["body"]["response_format"]
+        assert requests[0]["auth"] == "Bearer sk-test"
+
+
+def test_invalid_answers_are_retried_with_the_validator_message_then_refused() -> None:
+    with fake_server(lambda path, body: completion('{"n": "four"}')) as (url, requests):
+        with pytest.raises(SchemaViolation, match="after 3 attempts") as caught:
+            localgenie.extract("four", SCHEMA, base_url=url, model="m")
+        assert caught.value.errors == [("$.n", "'four' is not of type 'integer'")]
+        feedback = requests[-1]["body"]["messages"][-1]["content"]
+        assert "'four' is not of type 'integer'" in feedback
+
+
+def test_an_answer_that_is_not_json_is_retried_then_refused() -> None:
+    reply = completion("Sure! Here is the JSON you asked for")
+    with (
+        fake_server(lambda path, body: reply) as (url, _),
+        pytest.raises(SchemaViolation, match="not valid JSON"),
+    ):
+        localgenie.extract("four", SCHEMA, base_url=url, model="m", max_retries=1)
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        ((200, "application/json", "<html>oops</html>"), "not JSON"),
+        ((200, "application/json", '{"result": 42}'), "not a chat completion"),
+        ((200, "text/event-stream", "data: {broken\n\n"), "streamed something that is not JSON"),
+        ((500, "text/plain", "internal error"), "HTTP 500"),
+        ((401, "application/json", "{}"), "refused the credentials"),
+    ],
+)
+def test_a_misbehaving_server_gives_a_backend_error(reply: tuple[int, str, str], message: str) -> None:
+    with fake_server(lambda path, body: reply) as (url, _), pytest.raises(BackendError, match=message):
+        localgenie.extract("four", SCHEMA, base_url=url, model="m")
+
+
+def test_an_unreachable_server_fails_fast_and_says_where() -> None:
+    port = _free_port()  # bound then released: nothing listens there
+    started = time.monotonic()
+    with pytest.raises(BackendError, match=f"cannot reach http://127.0.0.1:{port}/v1"):
+        localgenie.extract("four", SCHEMA, base_url=f"http://127.0.0.1:{port}", model="m")
+    assert time.monotonic() - started < 10
+
+
+def test_a_base_url_that_is_not_http_is_refused() -> None:
+    with pytest.raises(BackendError, match="must be an http"):
+        OpenAICompatBackend("localhost:11434")
+
+
+def test_the_environment_selects_the_remote_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    with fake_server(lambda path, body: completion(json.dumps({"n": 1}))) as (url, requests):
+        monkeypatch.setenv("GENIE_BASE_URL", url)
+        monkeypatch.setenv("GENIE_MODEL", "served-model")
+        assert localgenie.extract("one", SCHEMA) == {"n": 1}
+        assert requests[0]["body"]["model"] == "served-model"
