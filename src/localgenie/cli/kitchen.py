@@ -1,0 +1,357 @@
+"""`genie kitchen ...`: a thin command-line layer over `localgenie.kitchen`.
+
+Library functions raise `GenieError` subclasses; the top-level CLI maps them to exit codes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from localgenie.kitchen import corpus, db, pantry
+from localgenie.kitchen.suggest import Filters, expired_items
+from localgenie.kitchen.suggest import suggest as find_suggestions
+
+app = typer.Typer(
+    help="KitchenGenie: pantry with expiry, use-it-up recipe suggestions, cooking.", no_args_is_help=True
+)
+console = Console()
+
+DbOption = Annotated[
+    Path | None, typer.Option("--db", help="Kitchen database file (default: GENIE_DB or user data dir).")
+]
+
+
+def _conn(path: Path | None) -> sqlite3.Connection:
+    return db.connect(path)
+
+
+def _expiry_style(item: pantry.PantryItem, today: date) -> str:
+    left = item.days_left(today)
+    if left is None:
+        return ""
+    if left < 0:
+        return "bold red"
+    if left <= 3:
+        return "yellow"
+    return ""
+
+
+def _show(items: list[pantry.PantryItem], title: str = "Pantry") -> None:
+    today = date.today()
+    table = Table(title=title)
+    for col in ("id", "item", "ingredient", "qty", "where", "opened", "expires", "source"):
+        table.add_column(col)
+    for i in items:
+        left = i.days_left(today)
+        when = (
+            "?"
+            if i.expires is None
+            else f"{i.expires} ({'expired' if left is not None and left < 0 else f'{left} d'})"
+        )
+        table.add_row(
+            str(i.id),
+            i.name,
+            i.canonical,
+            f"{i.quantity:g} {i.unit}",
+            i.location,
+            "yes" if i.opened else "",
+            when,
+            i.expiry_source,
+            style=_expiry_style(i, today),
+        )
+    console.print(table)
+
+
+@app.command()
+def add(
+    text: Annotated[
+        str | None, typer.Argument(help='Plain words, e.g. "a dozen eggs, 2 chicken breasts in the freezer".')
+    ] = None,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option("--csv", help="CSV with a header: name,quantity,unit,location,opened,expires,added."),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Store without asking for confirmation.")] = False,
+    model: Annotated[str | None, typer.Option(help="Model for plain-words extraction.")] = None,
+    db_path: DbOption = None,
+) -> None:
+    """Add pantry items from plain words (LLM extraction) or from a CSV file."""
+    conn = _conn(db_path)
+    today = date.today()
+    if csv_file is not None:
+        _show(pantry.add_csv(conn, csv_file, today), "Added")
+        return
+    if not text:
+        raise typer.BadParameter("give TEXT or --csv FILE")
+    import localgenie  # lazily: loading the LLM stack is slow and only this path needs it
+    from localgenie.kitchen.extraction import extract_pantry_items
+
+    items = extract_pantry_items(text, localgenie.extract, today=today, model=model)
+    checked = [pantry.validate(i, today) for i in items]
+    table = Table(title="Understood")
+    for col in ("item", "qty", "where", "opened", "expires", "source"):
+        table.add_column(col)
+    for v in checked:
+        table.add_row(
+            v.name,
+            f"{v.quantity:g} {v.unit}",
+            v.location,
+            "yes" if v.opened else "",
+            str(v.expires or "?"),
+            v.expiry_source,
+        )
+    console.print(table)
+    if not yes and not typer.confirm("Store these items?", default=True):
+        raise typer.Exit(1)
+    _show(pantry.add_items(conn, items, today), "Added")
+
+
+@app.command("list")
+def list_cmd(db_path: DbOption = None) -> None:
+    """Pantry items, soonest expiry first (red: expired, yellow: 3 days or less)."""
+    items = pantry.list_items(_conn(db_path))
+    if not items:
+        console.print("The pantry is empty.")
+        return
+    _show(items)
+
+
+@app.command()
+def remove(
+    item: Annotated[str, typer.Argument(help="Item id or name.")],
+    quantity: Annotated[
+        float | None, typer.Option(help="Remove only this much (in the item's unit).")
+    ] = None,
+    db_path: DbOption = None,
+) -> None:
+    """Remove an item (or part of it) from the pantry."""
+    removed = pantry.remove_item(_conn(db_path), item, quantity)
+    console.print(
+        f"Removed {quantity if quantity is not None else 'all'} of {removed.name} (id {removed.id})."
+    )
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    db_path: DbOption = None,
+) -> None:
+    """Print the pantry as CSV (readable by `add --csv`) or JSON."""
+    items = pantry.list_items(_conn(db_path))
+    if fmt == "csv":
+        typer.echo(pantry.to_csv(items), nl=False)
+    elif fmt == "json":
+        import dataclasses
+        import json
+
+        typer.echo(json.dumps([dataclasses.asdict(i) for i in items], default=str, indent=2))
+    else:
+        raise typer.BadParameter("--format must be csv or json")
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="JSONL (.gz ok), CSV, HTML page or JSON-LD with a schema.org Recipe.")
+    ],
+    db_path: DbOption = None,
+) -> None:
+    """Import recipes (idempotent; an interrupted import resumes where it stopped)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    conn = _conn(db_path)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[rows]} rows"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(f"importing {file.name}", total=1.0, rows=0)
+        report = corpus.import_file(
+            conn, file, lambda frac, rows: bar.update(task, completed=frac, rows=rows)
+        )
+    if report.resumed_from:
+        console.print(f"Resumed after row {report.resumed_from}.")
+    console.print(
+        f"{report.added} added, {report.duplicates} already present, {report.skipped} bad rows skipped."
+    )
+    for reason in report.skip_reasons:
+        console.print(f"  skipped {reason}")
+
+
+@app.command()
+def suggest(
+    vegetarian: bool = False,
+    vegan: bool = False,
+    gluten_free: Annotated[bool, typer.Option("--gluten-free")] = False,
+    dairy_free: Annotated[bool, typer.Option("--dairy-free")] = False,
+    nut_free: Annotated[bool, typer.Option("--nut-free")] = False,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Ingredient or allergen group to avoid (repeatable).")
+    ] = None,
+    max_time: Annotated[
+        int | None, typer.Option(help="Maximum total minutes (recipes with unknown time are kept).")
+    ] = None,
+    limit: int = 10,
+    db_path: DbOption = None,
+) -> None:
+    """Recipes that use up the pantry, what spoils first counting most."""
+    diets = {
+        name
+        for name, on in [
+            ("vegetarian", vegetarian),
+            ("vegan", vegan),
+            ("gluten-free", gluten_free),
+            ("dairy-free", dairy_free),
+            ("nut-free", nut_free),
+        ]
+        if on
+    }
+    conn = _conn(db_path)
+    filters = Filters(frozenset(diets), tuple(exclude or ()), max_time)
+    results = find_suggestions(conn, filters, limit=limit)
+    for item in expired_items(conn):
+        console.print(f"[red]expired:[/red] {item.name} (id {item.id}, {item.expires}) - check it before use")
+    if not results:
+        console.print("No recipe uses anything in the pantry with these filters.")
+    for rank, s in enumerate(results, start=1):
+        console.print(f"[bold]{rank}. {s.title}[/bold]  (recipe {s.recipe_id}, score {s.score:.1f})")
+        console.print(f"   uses: {', '.join(u.ingredient for u in s.used)}")
+        if s.missing:
+            console.print(f"   missing: {', '.join(s.missing)}")
+        console.print(f"   why: {s.why}" + (f" [{'; '.join(s.notes)}]" if s.notes else ""))
+
+
+@app.command()
+def staples(
+    add: Annotated[list[str] | None, typer.Option("--add", help="Add a staple (repeatable).")] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option("--remove", help="Remove a staple (repeatable).")
+    ] = None,
+    db_path: DbOption = None,
+) -> None:
+    """Show or edit the staples assumed always at hand (salt, pepper, oil, water...)."""
+    conn = _conn(db_path)
+    for name in add or []:
+        pantry.set_staple(conn, name, True)
+    for name in remove or []:
+        pantry.set_staple(conn, name, False)
+    console.print(", ".join(sorted(pantry.staples(conn))))
+
+
+@app.command()
+def show(recipe_id: int, db_path: DbOption = None) -> None:
+    """Show an imported recipe: ingredients (as parsed) and directions."""
+    from localgenie.kitchen.cooking import load_recipe
+
+    r = load_recipe(_conn(db_path), recipe_id)
+    console.print(f"[bold]{r.title}[/bold]" + (f"  ({r.total_time_min} min)" if r.total_time_min else ""))
+    for line in r.lines:
+        console.print(f"  - {line.text}  [dim]{line.key}[/dim]")
+    for n, step in enumerate(r.directions, start=1):
+        console.print(f"  {n}. {step}")
+
+
+@app.command()
+def cook(
+    recipe_id: int,
+    servings: Annotated[
+        float | None, typer.Option(help="Cook for this many (needs the recipe's own servings).")
+    ] = None,
+    scale: Annotated[float | None, typer.Option(help="Multiply every amount by this factor.")] = None,
+    db_path: DbOption = None,
+) -> None:
+    """Take a recipe's ingredients out of the pantry (one transaction; `undo` reverts it)."""
+    from localgenie.kitchen.cooking import cook as cook_recipe
+
+    cook_id, plan = cook_recipe(_conn(db_path), recipe_id, servings, scale)
+    console.print(f"Cooked {plan.recipe.title} (cook {cook_id}, x{plan.factor:g}).")
+    for item, take in plan.takes:
+        console.print(f"  - {take:g} {item.unit} {item.name}")
+    for warning in plan.warnings:
+        console.print(f"  [yellow]{warning}[/yellow]")
+
+
+@app.command()
+def undo(db_path: DbOption = None) -> None:
+    """Undo the last `cook`."""
+    from localgenie.kitchen.cooking import undo as undo_cook
+
+    recipe_id = undo_cook(_conn(db_path))
+    console.print(f"Undid cooking recipe {recipe_id}; pantry quantities restored.")
+
+
+@app.command("shopping-list")
+def shopping_list(
+    recipe_ids: Annotated[list[int], typer.Argument(help="Recipes you plan to cook.")],
+    servings: Annotated[float | None, typer.Option(help="Scale each recipe to this many servings.")] = None,
+    scale: Annotated[float | None, typer.Option(help="Multiply every amount by this factor.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md or csv")] = "md",
+    db_path: DbOption = None,
+) -> None:
+    """What to buy for the given recipes, given the pantry (amounts summed across recipes)."""
+    from localgenie.kitchen import cooking
+
+    items = cooking.shopping_list(_conn(db_path), recipe_ids, servings, scale)
+    if fmt not in ("md", "csv"):
+        raise typer.BadParameter("--format must be md or csv")
+    typer.echo(cooking.to_markdown(items) if fmt == "md" else cooking.to_csv(items), nl=False)
+
+
+@app.command()
+def nutrition(
+    recipe_id: int,
+    servings: Annotated[
+        float | None, typer.Option(help="Servings (default: the recipe's own, else 1).")
+    ] = None,
+    db_path: DbOption = None,
+) -> None:
+    """Nutrition per serving from USDA SR26; unmatched ingredients are listed, not guessed."""
+    from localgenie.kitchen.cooking import load_recipe
+    from localgenie.kitchen.nutrition import recipe_nutrition
+
+    r = load_recipe(_conn(db_path), recipe_id)
+    count = servings or r.servings or 1.0
+    result = recipe_nutrition([(x.text, x.quantity, x.unit, x.key) for x in r.lines], count)
+    note = "" if servings or r.servings else " (servings unknown: whole recipe)"
+    console.print(f"[bold]{r.title}[/bold], per serving of {count:g}{note}:")
+    for name, value in result.per_serving.items():
+        console.print(f"  {name:10} {value:8.1f}")
+    for line in result.unmatched:
+        console.print(f"  [yellow]not counted:[/yellow] {line.text} ({line.problem})")
+
+
+@app.command()
+def order(
+    text: Annotated[
+        str, typer.Argument(help='e.g. "two large pepperonis, one medium veggie without olives"')
+    ],
+    menu: Annotated[Path, typer.Option("--menu", help="Menu TOML file (see examples/menu.toml).")],
+    model: Annotated[str | None, typer.Option(help="Model for the extraction.")] = None,
+) -> None:
+    """Turn a spoken-style order into items, priced by code from the menu (never by the model)."""
+    import localgenie
+    from localgenie.kitchen.order import load_menu, order_from_text
+
+    parsed_menu = load_menu(menu)
+    _, priced = order_from_text(text, parsed_menu, localgenie.extract, model=model)
+    table = Table(title=parsed_menu.name)
+    for col in ("qty", "item", "each", "total"):
+        table.add_column(col)
+    for line in priced.lines:
+        table.add_row(str(line.quantity), line.description, f"{line.unit_price}", f"{line.total}")
+    console.print(table)
+    console.print(f"[bold]Total: {priced.total} {priced.currency}[/bold]")
+    for problem in priced.problems:
+        console.print(f"[yellow]{problem}[/yellow]")
+    if priced.problems:
+        raise typer.Exit(2)

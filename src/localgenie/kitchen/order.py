@@ -1,0 +1,174 @@
+"""Menu ordering: the LLM turns "two large pepperonis, one medium veggie without olives" into an `Order`;
+code prices it from the menu file.
+
+The model never sees or produces a price.  Anything the menu does not list (an item, a size, an extra) is
+reported as a problem and left out of the total, so a hallucinated "truffle pizza" cannot be charged.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from localgenie.errors import BadInput
+
+# --- what the LLM fills ----------------------------------------------------------------------------------
+
+
+class OrderLine(BaseModel):
+    """One kind of item in the order."""
+
+    item: str = Field(description="menu item as said, e.g. 'pepperoni pizza'")
+    size: str | None = Field(default=None, description="size if said: small, medium or large")
+    quantity: int = Field(default=1, description="how many of exactly this item")
+    add: list[str] = Field(default_factory=list, description="extras asked for, e.g. 'extra cheese'")
+    remove: list[str] = Field(default_factory=list, description="things to leave off, e.g. 'olives'")
+
+
+class Order(BaseModel):
+    """A food order."""
+
+    lines: list[OrderLine] = Field(description="one line per distinct item; split if only some get a change")
+
+
+# --- the menu file ---------------------------------------------------------------------------------------
+
+
+class MenuItem(BaseModel):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    price: Decimal | None = None
+    sizes: dict[str, Decimal] = Field(default_factory=dict)
+    toppings: list[str] = Field(default_factory=list)
+
+    @field_validator("sizes")
+    @classmethod
+    def _lower_sizes(cls, v: dict[str, Decimal]) -> dict[str, Decimal]:
+        return {k.lower(): p for k, p in v.items()}
+
+
+class Menu(BaseModel):
+    name: str = "Menu"
+    currency: str = "USD"
+    items: list[MenuItem]
+    extras: dict[str, Decimal] = Field(default_factory=dict)
+
+    def find(self, said: str) -> MenuItem | None:
+        want = _norm(said)
+        for item in self.items:
+            names = {_norm(item.name), *(_norm(a) for a in item.aliases)}
+            if want in names:
+                return item
+        return None
+
+
+def _norm(text: str) -> str:
+    words = text.lower().replace("-", " ").split()
+    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 and not w.endswith("ss") else w for w in words)
+
+
+def load_menu(path: Path) -> Menu:
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise BadInput(f"menu file {path} does not exist") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"menu file {path} is not valid TOML: {exc}") from exc
+    try:
+        menu = Menu.model_validate(data)
+    except ValidationError as exc:
+        raise BadInput(f"menu file {path} does not fit the menu format: {exc}") from exc
+    for item in menu.items:
+        if item.price is None and not item.sizes:
+            raise BadInput(f"menu item {item.name!r} has neither a price nor sizes")
+    return menu
+
+
+# --- pricing ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PricedLine:
+    description: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+
+
+@dataclass
+class PricedOrder:
+    currency: str
+    lines: list[PricedLine] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal("0"))
+
+
+def _extra_price(menu: Menu, said: str) -> tuple[str, Decimal] | None:
+    extras = {_norm(k): (k, v) for k, v in menu.extras.items()}
+    key = _norm(said)
+    return extras.get(key) or extras.get(_norm(f"extra {said}")) or extras.get(key.removeprefix("extra "))
+
+
+def price_order(order: Order, menu: Menu) -> PricedOrder:
+    """Price every line the menu can price; everything else becomes a problem, never a guess."""
+    result = PricedOrder(menu.currency)
+    if not order.lines:
+        result.problems.append("the order is empty")
+    for line in order.lines:
+        item = menu.find(line.item)
+        if item is None:
+            result.problems.append(f"unknown item {line.item!r}: not on the menu, not priced")
+            continue
+        if not 1 <= line.quantity <= 100:
+            result.problems.append(f"{item.name}: quantity {line.quantity} is not plausible, not priced")
+            continue
+        if item.sizes:
+            size = (line.size or "").lower().strip()
+            if size not in item.sizes:
+                sizes = ", ".join(item.sizes)
+                said = f"size {line.size!r}" if line.size else "no size"
+                result.problems.append(f"{item.name}: {said} given; choose one of {sizes}; not priced")
+                continue
+            price, label = item.sizes[size], f"{size} {item.name}"
+        else:
+            assert item.price is not None
+            price, label = item.price, item.name
+            if line.size:
+                result.problems.append(f"{item.name} comes in one size; size {line.size!r} ignored")
+        changes = []
+        for extra in line.add:
+            found = _extra_price(menu, extra)
+            if found is None:
+                result.problems.append(f"{item.name}: extra {extra!r} is not on the menu, not added")
+                continue
+            changes.append(f"+ {found[0]}")
+            price += found[1]
+        for gone in line.remove:
+            if item.toppings and _norm(gone) not in {_norm(t) for t in item.toppings}:
+                result.problems.append(f"{item.name} has no {gone!r} to leave off")
+                continue
+            changes.append(f"no {gone}")
+        description = label + (f" ({', '.join(changes)})" if changes else "")
+        price = price.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        result.lines.append(PricedLine(description, line.quantity, price, price * line.quantity))
+    return result
+
+
+def order_from_text(
+    text: str, menu: Menu, extract: Callable[..., Any], *, model: str | None = None
+) -> tuple[Order, PricedOrder]:
+    """Plain words -> `Order` (via ``extract``, i.e. `localgenie.extract`) -> priced by code."""
+    if not text.strip():
+        raise BadInput("the order text is empty")
+    result = extract(text, Order, model=model)
+    order = result if isinstance(result, Order) else Order.model_validate(result)
+    return order, price_order(order, menu)

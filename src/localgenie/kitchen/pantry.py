@@ -1,0 +1,289 @@
+"""The pantry: what is in the kitchen, how much, where, and when it spoils.
+
+Every write is one transaction, and input is validated before anything is written, so a bad row in a
+CSV never leaves half a batch behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from localgenie.errors import BadInput
+from localgenie.kitchen import expiry, units, vocab
+from localgenie.kitchen.db import Transaction
+
+MAX_SHELF_LIFE = timedelta(days=365 * 30)  # beyond this a date is a typo, not a tin of beans
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item as the user describes it, before validation (from the CLI, a CSV row or an extraction)."""
+
+    name: str
+    quantity: float = 1.0
+    unit: str | None = None
+    location: str = "fridge"
+    opened: bool = False
+    opened_on: date | None = None
+    expires: date | None = None
+    added: date | None = None
+
+
+@dataclass(frozen=True)
+class PantryItem:
+    """A stored item; ``expiry_source`` says whether the date came from the user or FoodKeeper."""
+
+    id: int
+    name: str
+    canonical: str
+    quantity: float
+    unit: str
+    location: str
+    added: date
+    opened: bool
+    expires: date | None
+    expiry_source: str
+
+    def days_left(self, today: date) -> int | None:
+        return None if self.expires is None else (self.expires - today).days
+
+
+@dataclass
+class ValidatedItem:
+    name: str
+    canonical: str
+    quantity: float
+    unit: str
+    location: str
+    added: date
+    opened: bool
+    expires: date | None
+    expiry_source: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _parse_date(value: str | date | None, what: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise BadInput(f"{what} {value!r} is not a date: use YYYY-MM-DD") from exc
+
+
+def validate(item: NewItem, today: date) -> ValidatedItem:
+    """Check one item and fill in canonical name, unit and (if not given) the FoodKeeper expiry estimate."""
+    name = item.name.strip()
+    if not name:
+        raise BadInput("an item needs a name")
+    if not isinstance(item.quantity, (int, float)) or not math.isfinite(item.quantity):
+        raise BadInput(f"{name}: quantity {item.quantity!r} is not a number")
+    if item.quantity <= 0:
+        raise BadInput(f"{name}: quantity must be positive, got {item.quantity:g}")
+    unit = units.normalize_unit(item.unit)
+    quantity = float(item.quantity)
+    if unit == "dozen":
+        quantity, unit = quantity * 12, "piece"
+    location = item.location.strip().lower()
+    location = {"refrigerator": "fridge", "cupboard": "pantry", "freezer": "freezer"}.get(location, location)
+    if location not in expiry.LOCATIONS:
+        raise BadInput(
+            f"{name}: location must be one of {', '.join(expiry.LOCATIONS)}, got {item.location!r}"
+        )
+    added = item.added or today
+    if added > today + timedelta(days=1) or added < today - MAX_SHELF_LIFE:
+        raise BadInput(f"{name}: added date {added} is not plausible")
+    opened_on = item.opened_on
+    if opened_on is not None and (
+        opened_on > today + timedelta(days=1) or opened_on < today - MAX_SHELF_LIFE
+    ):
+        raise BadInput(f"{name}: opened date {opened_on} is not plausible")
+    opened = item.opened or opened_on is not None
+    canonical = vocab.canonicalize(name) or vocab.cleaned_name(name) or name.lower()
+    if item.expires is not None:
+        if not (today - MAX_SHELF_LIFE <= item.expires <= today + MAX_SHELF_LIFE):
+            raise BadInput(f"{name}: expiry date {item.expires} is not plausible (more than 30 years away)")
+        expires: date | None = item.expires
+        source = "given by user"
+    else:
+        start = opened_on if opened and opened_on else added
+        estimate = expiry.estimate(canonical, name, location, opened, start)
+        expires, source = estimate.expires, estimate.source
+    return ValidatedItem(name, canonical, quantity, unit, location, added, opened, expires, source)
+
+
+def add_items(
+    conn: sqlite3.Connection, items: Iterable[NewItem], today: date | None = None
+) -> list[PantryItem]:
+    """Validate all items, then store them in one transaction (all or nothing)."""
+    today = today or date.today()
+    checked = [validate(item, today) for item in items]
+    ids = []
+    with Transaction(conn):
+        for v in checked:
+            cur = conn.execute(
+                "INSERT INTO items(name, canonical, quantity, unit, location, added, opened, expires,"
+                " expiry_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    v.name,
+                    v.canonical,
+                    v.quantity,
+                    v.unit,
+                    v.location,
+                    v.added.isoformat(),
+                    int(v.opened),
+                    v.expires.isoformat() if v.expires else None,
+                    v.expiry_source,
+                ),
+            )
+            ids.append(int(cur.lastrowid or 0))
+    return [get_item(conn, i) for i in ids]
+
+
+_COLUMNS = "id, name, canonical, quantity, unit, location, added, opened, expires, expiry_source"
+
+
+def _row(row: tuple[Any, ...]) -> PantryItem:
+    id_, name, canonical, qty, unit, loc, added, opened, expires, source = row
+    return PantryItem(
+        int(id_),
+        str(name),
+        str(canonical),
+        float(qty),
+        str(unit),
+        str(loc),  # type: ignore[arg-type]
+        date.fromisoformat(str(added)),
+        bool(opened),
+        date.fromisoformat(str(expires)) if expires else None,
+        str(source),
+    )
+
+
+def get_item(conn: sqlite3.Connection, item_id: int) -> PantryItem:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
+    if row is None:
+        raise BadInput(f"no pantry item with id {item_id}: see `genie kitchen list`")
+    return _row(row)
+
+
+def list_items(conn: sqlite3.Connection) -> list[PantryItem]:
+    """All items, soonest expiry first (items with no known expiry last)."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM items ORDER BY expires IS NULL, expires, canonical, id"
+    ).fetchall()
+    return [_row(r) for r in rows]
+
+
+def remove_item(conn: sqlite3.Connection, ref: str, quantity: float | None = None) -> PantryItem:
+    """Remove an item by id or by name (the soonest-expiring match), or only ``quantity`` of it."""
+    if ref.isdigit():
+        item = get_item(conn, int(ref))
+    else:
+        canonical = vocab.canonicalize(ref) or ref.lower()
+        matches = [i for i in list_items(conn) if i.canonical == canonical or i.name.lower() == ref.lower()]
+        if not matches:
+            raise BadInput(f"no pantry item called {ref!r}: see `genie kitchen list`")
+        item = matches[0]
+    if quantity is not None and quantity <= 0:
+        raise BadInput(f"quantity to remove must be positive, got {quantity:g}")
+    with Transaction(conn):
+        if quantity is None or quantity >= item.quantity:
+            conn.execute("DELETE FROM items WHERE id = ?", (item.id,))
+        else:
+            conn.execute("UPDATE items SET quantity = quantity - ? WHERE id = ?", (quantity, item.id))
+    return item
+
+
+CSV_FIELDS = ["name", "quantity", "unit", "location", "opened", "expires", "added"]
+
+
+def read_csv(text: str) -> list[NewItem]:
+    """Pantry items from CSV text with a header row (name required; others optional, see CSV_FIELDS)."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or "name" not in [f.strip().lower() for f in reader.fieldnames]:
+        raise BadInput(f"the CSV needs a header row with at least 'name' (columns: {', '.join(CSV_FIELDS)})")
+    items = []
+    for lineno, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        try:
+            quantity = float(row["quantity"]) if row.get("quantity") else 1.0
+        except ValueError as exc:
+            raise BadInput(f"CSV line {lineno}: quantity {row['quantity']!r} is not a number") from exc
+        try:
+            items.append(
+                NewItem(
+                    name=row.get("name", ""),
+                    quantity=quantity,
+                    unit=row.get("unit") or None,
+                    location=row.get("location") or "fridge",
+                    opened=row.get("opened", "").lower() in {"1", "yes", "true", "y", "opened"},
+                    expires=_parse_date(row.get("expires"), "expires"),
+                    added=_parse_date(row.get("added"), "added"),
+                )
+            )
+        except BadInput as exc:
+            raise BadInput(f"CSV line {lineno}: {exc}") from exc
+    return items
+
+
+def add_csv(conn: sqlite3.Connection, path: Path, today: date | None = None) -> list[PantryItem]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read {path} as a UTF-8 CSV file: {exc}") from exc
+    items = read_csv(text)
+    today = today or date.today()
+    for lineno, item in enumerate(items, start=2):
+        try:
+            validate(item, today)
+        except BadInput as exc:
+            raise BadInput(f"CSV line {lineno}: {exc}") from exc
+    return add_items(conn, items, today)
+
+
+def to_csv(items: Iterable[PantryItem]) -> str:
+    """CSV that `add --csv` reads back (round-trip safe), plus id, canonical and expiry source."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", *CSV_FIELDS, "canonical", "expiry_source"])
+    for i in items:
+        writer.writerow(
+            [
+                i.id,
+                i.name,
+                f"{i.quantity:g}",
+                i.unit,
+                i.location,
+                "yes" if i.opened else "no",
+                i.expires.isoformat() if i.expires else "",
+                i.added.isoformat(),
+                i.canonical,
+                i.expiry_source,
+            ]
+        )
+    return out.getvalue()
+
+
+def staples(conn: sqlite3.Connection) -> set[str]:
+    """Ingredients assumed always at hand (user-editable; seeded with salt, pepper, oil, water...)."""
+    return {str(r[0]) for r in conn.execute("SELECT name FROM staples")}
+
+
+def set_staple(conn: sqlite3.Connection, name: str, present: bool) -> str:
+    canonical = vocab.canonicalize(name) or name.strip().lower()
+    with Transaction(conn):
+        if present:
+            conn.execute("INSERT OR IGNORE INTO staples(name) VALUES (?)", (canonical,))
+        else:
+            conn.execute("DELETE FROM staples WHERE name = ?", (canonical,))
+    return canonical

@@ -1,0 +1,129 @@
+"""The generated-recipe model (filled by the LLM) and a pure-code checker that grounds it in the pantry.
+
+The checker catches what a small model gets wrong most: using food the user does not have without saying
+so, asking for more than the pantry holds, listing an ingredient no step uses, and steps that use an
+ingredient the list forgot.  Missing ingredients become shopping-list needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+from localgenie.errors import BadInput
+from localgenie.kitchen import units, vocab
+from localgenie.kitchen.cooking import Need
+from localgenie.kitchen.pantry import PantryItem
+
+
+class RecipeIngredient(BaseModel):
+    """One ingredient of the recipe."""
+
+    name: str = Field(description="ingredient, e.g. 'feta cheese'")
+    quantity: float | None = Field(default=None, description="amount as a number, null if 'to taste'")
+    unit: str | None = Field(default=None, description="unit: g, cup, tbsp, tsp, piece...; null for a count")
+    from_pantry: bool = Field(description="true if it comes from the user's pantry")
+
+
+class Recipe(BaseModel):
+    """A recipe that uses the pantry."""
+
+    title: str = Field(description="short recipe name")
+    servings: int = Field(description="number of servings")
+    total_time_min: int | None = Field(default=None, description="total minutes, prep plus cooking")
+    ingredients: list[RecipeIngredient] = Field(description="every ingredient with its amount")
+    steps: list[str] = Field(description="the method, one step per entry, in order")
+    tips: list[str] = Field(default_factory=list, description="optional short tips")
+
+
+@dataclass
+class CheckReport:
+    """Problems found; ``needs`` is what to buy (feed it to `cooking.aggregate` for a shopping list)."""
+
+    needs: list[Need] = field(default_factory=list)
+    quantity_warnings: list[str] = field(default_factory=list)
+    unused_ingredients: list[str] = field(default_factory=list)
+    unlisted_in_steps: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.needs or self.quantity_warnings or self.unused_ingredients or self.unlisted_in_steps)
+
+
+def _key(name: str) -> str:
+    return vocab.canonicalize(name) or vocab.cleaned_name(name) or name.strip().lower()
+
+
+def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: set[str]) -> CheckReport:
+    """Check a generated recipe against the pantry and against itself (see module docstring)."""
+    if not recipe.ingredients:
+        raise BadInput("the recipe lists no ingredients")
+    report = CheckReport()
+    stock: dict[str, list[PantryItem]] = {}
+    for item in pantry_items:
+        stock.setdefault(item.canonical, []).append(item)
+    listed: set[str] = set()
+    for ing in recipe.ingredients:
+        key = _key(ing.name)
+        listed.add(key)
+        if ing.quantity is not None and ing.quantity < 0:
+            report.quantity_warnings.append(f"{ing.name}: negative quantity {ing.quantity:g}")
+            continue
+        if key in staples and key not in stock:
+            continue
+        if key not in stock:
+            if ing.from_pantry:
+                report.notes.append(f"{ing.name} is marked as from the pantry, but the pantry has none")
+            report.needs.append(Need(key, ing.quantity, _unit(ing.unit), recipe.title))
+            continue
+        if not ing.from_pantry:
+            report.notes.append(f"{ing.name} is in the pantry but not marked as from it")
+        if ing.quantity is not None:
+            _check_amount(ing, key, stock[key], report, recipe.title)
+    steps_text = [s for s in recipe.steps]
+    for ing in recipe.ingredients:
+        key = _key(ing.name)
+        wanted = vocab.words_of(key) | vocab.words_of(ing.name)
+        head = vocab.words_of(key.split()[-1]) if key else set()
+        if not any(
+            (head & vocab.words_of(step)) or (wanted & vocab.words_of(step) and len(wanted) == 1)
+            for step in steps_text
+        ):
+            report.unused_ingredients.append(ing.name)
+    for number, step in enumerate(steps_text, start=1):
+        for key in sorted(vocab.mentions(step)):
+            if key not in listed and key not in staples:
+                report.unlisted_in_steps.append(
+                    f"step {number} uses {key}, which is not in the ingredient list"
+                )
+    return report
+
+
+def _unit(unit: str | None) -> str | None:
+    if unit is None:
+        return None
+    try:
+        return units.normalize_unit(unit)
+    except BadInput:
+        return unit
+
+
+def _check_amount(
+    ing: RecipeIngredient, key: str, items: list[PantryItem], report: CheckReport, title: str
+) -> None:
+    assert ing.quantity is not None
+    unit = _unit(ing.unit) or "piece"
+    have = 0.0
+    for item in items:
+        if not units.convertible(unit, item.unit):
+            report.notes.append(f"{ing.name}: recipe amount in {unit}, pantry in {item.unit}: cannot compare")
+            return
+        have += units.convert(item.quantity, item.unit, unit)
+    if ing.quantity > have + 1e-9:
+        report.quantity_warnings.append(
+            f"{ing.name}: recipe uses {ing.quantity:g} {unit}, the pantry holds {have:g} {unit}"
+        )
+        report.needs.append(Need(key, ing.quantity - have, unit, title))

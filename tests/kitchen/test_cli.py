@@ -1,0 +1,77 @@
+"""`genie kitchen ...` end to end through the Typer app (the library does the work; this checks wiring)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import localgenie
+from localgenie.cli.kitchen import app
+from localgenie.errors import BadInput
+from localgenie.kitchen.extraction import PantryExtraction, PantryItemDraft
+
+runner = CliRunner()
+
+
+def _run(db: Path, *args: str) -> Any:
+    return runner.invoke(app, [*args, "--db", str(db)] if args[0] not in ("order",) else list(args))
+
+
+def test_a_week_in_the_kitchen(tmp_path: Path) -> None:
+    db = tmp_path / "k.sqlite"
+    csv_path = tmp_path / "pantry.csv"
+    csv_path.write_text("name,quantity,unit,location\neggs,12,,fridge\nmilk,1,l,fridge\nfeta,200,g,fridge\n")
+    recipes = tmp_path / "r.jsonl"
+    recipes.write_text(
+        json.dumps({"title": "Feta Omelette", "ingredients": ["3 eggs", "50 g feta", "salt"]}) + "\n"
+    )
+
+    assert _run(db, "add", "--csv", str(csv_path)).exit_code == 0
+    listed = _run(db, "list")
+    assert listed.exit_code == 0 and "eggs" in listed.output
+    assert "FoodKeeper Eggs (in shell), refrigerator unopened: 3-5 Weeks" in _run(db, "export").output
+    result = _run(db, "import", str(recipes))
+    assert result.exit_code == 0 and "1 added" in result.output
+    result = _run(db, "suggest")
+    assert result.exit_code == 0 and "1. Feta Omelette" in result.output and "why:" in result.output
+    assert _run(db, "cook", "1").exit_code == 0
+    exported = _run(db, "export").output
+    assert "eggs,9," in exported and "feta,150," in exported
+    assert _run(db, "undo").exit_code == 0
+    assert "eggs,12," in _run(db, "export").output
+    result = _run(db, "shopping-list", "1", "--scale", "5")
+    assert result.exit_code == 0 and "- [ ] egg — 3 piece" in result.output
+    assert _run(db, "remove", "milk").exit_code == 0
+    assert "milk" not in _run(db, "export").output
+    assert "kcal" in _run(db, "nutrition", "1").output
+
+
+def test_add_plain_words_goes_through_extraction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake_extract(text: str, schema: type, *, model: str | None = None) -> PantryExtraction:
+        assert schema is PantryExtraction
+        return PantryExtraction(
+            items=[
+                PantryItemDraft(name="eggs", quantity=12),
+                PantryItemDraft(name="chicken breasts", quantity=2, location="freezer"),
+            ]
+        )
+
+    monkeypatch.setattr(localgenie, "extract", fake_extract, raising=False)
+    db = tmp_path / "k.sqlite"
+    result = _run(db, "add", "a dozen eggs, 2 chicken breasts in the freezer", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "chicken breasts" in _run(db, "export").output
+
+
+def test_errors_surface_as_genie_errors_for_the_top_level_cli(tmp_path: Path) -> None:
+    db = tmp_path / "k.sqlite"
+    result = _run(db, "suggest")
+    assert isinstance(result.exception, BadInput) and "pantry is empty" in str(result.exception)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,quantity\neggs,-3\n")
+    result = _run(db, "add", "--csv", str(bad))
+    assert isinstance(result.exception, BadInput)

@@ -1,0 +1,93 @@
+"""Menu ordering: an extracted `Order` (built by hand here, as the LLM would fill it) priced by code."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localgenie.errors import BadInput
+from localgenie.kitchen.order import Order, OrderLine, load_menu, order_from_text, price_order
+
+MENU = Path(__file__).resolve().parents[2] / "examples" / "menu.toml"
+
+
+def test_the_issue_example_is_priced_from_the_menu() -> None:
+    """ "two large pepperonis, one medium veggie without olives, extra cheese on one of the large" """
+    order = Order(
+        lines=[
+            OrderLine(item="pepperoni pizza", size="large", quantity=1, add=["extra cheese"]),
+            OrderLine(item="pepperoni pizza", size="large", quantity=1),
+            OrderLine(item="veggie", size="medium", quantity=1, remove=["olives"]),
+        ]
+    )
+    priced = price_order(order, load_menu(MENU))
+    assert [(x.description, x.quantity, x.total) for x in priced.lines] == [
+        ("large Pepperoni pizza (+ extra cheese)", 1, Decimal("17.50")),
+        ("large Pepperoni pizza", 1, Decimal("16.00")),
+        ("medium Veggie pizza (no olives)", 1, Decimal("14.00")),
+    ]
+    assert priced.total == Decimal("47.50") and priced.problems == []
+
+
+def test_plural_and_alias_names_and_unsized_items() -> None:
+    order = Order(
+        lines=[OrderLine(item="Pepperonis", size="Small", quantity=2), OrderLine(item="coke", quantity=3)]
+    )
+    priced = price_order(order, load_menu(MENU))
+    assert priced.total == Decimal("27.50")
+
+
+def test_unknown_items_sizes_and_extras_are_reported_never_priced() -> None:
+    order = Order(
+        lines=[
+            OrderLine(item="truffle pizza", size="large"),
+            OrderLine(item="pepperoni", size="family"),
+            OrderLine(item="pepperoni"),
+            OrderLine(item="margherita", size="large", add=["gold leaf"], remove=["anchovies"]),
+            OrderLine(item="soda", quantity=0),
+        ]
+    )
+    priced = price_order(order, load_menu(MENU))
+    assert priced.total == Decimal("15.00")  # only the margherita, without the unknown extra
+    text = "\n".join(priced.problems)
+    for expected in [
+        "unknown item 'truffle pizza'",
+        "size 'family'",
+        "no size given",
+        "'gold leaf' is not on the menu",
+        "no 'anchovies'",
+        "quantity 0",
+    ]:
+        assert expected in text
+
+
+def test_order_from_text_uses_the_given_extraction_function() -> None:
+    seen: list[Any] = []
+
+    def fake_extract(text: str, schema: type[Order], *, model: str | None = None) -> dict[str, Any]:
+        seen.append((text, schema, model))
+        return {"lines": [{"item": "garlic bread", "quantity": 2}]}  # a dict, as a remote backend may return
+
+    order, priced = order_from_text("two garlic breads", load_menu(MENU), fake_extract, model="tiny")
+    assert seen == [("two garlic breads", Order, "tiny")]
+    assert priced.total == Decimal("10.00") and order.lines[0].quantity == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("items = [", "not valid TOML"),
+        ("name = 'x'", "does not fit"),
+        ("[[items]]\nname = 'Soup'\n", "neither a price"),
+    ],
+)
+def test_bad_menu_files(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "menu.toml"
+    path.write_text(content)
+    with pytest.raises(BadInput, match=message):
+        load_menu(path)
+    with pytest.raises(BadInput, match="does not exist"):
+        load_menu(tmp_path / "nope.toml")
