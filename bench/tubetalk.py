@@ -1,0 +1,174 @@
+"""TubeTalk on the 18k-comment CSV: per-stage times, peak memory, and the quality figures.
+
+One run measures, side by side:
+* every pipeline stage on the whole CSV (keyword labeller by default; ``--llm tiny|default`` labels
+  the themes with a local model through ``localgenie.extract``);
+* the static (distilled) embedder against full all-MiniLM-L6-v2 on a sample: speed ratio,
+  nearest-neighbour overlap and k-means agreement (ARI), with TF-IDF as a floor;
+* sentiment (VADER) against the CSV's labels, intent on the shipped fixtures, the spam CV figures.
+
+    python bench/tubetalk.py                      # ~1 min + MiniLM on 1000 comments
+    python bench/tubetalk.py --quality-sample 0   # pipeline only
+    python bench/tubetalk.py --llm tiny
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from _common import summary, timed
+from localgenie.cli.tubetalk import LLM_BUDGET
+from localgenie.config import shared_data_dir
+from localgenie.tubetalk import analyze, embed, intent, load, sentiment, spam
+from localgenie.tubetalk.labels import llm_labeller, llm_overall
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "tubetalk" / "fixtures"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def knn(x: np.ndarray, k: int = 10) -> np.ndarray:
+    sims = x @ x.T
+    np.fill_diagonal(sims, -np.inf)
+    return np.argsort(-sims, axis=1)[:, :k]
+
+
+def embedding_quality(texts: list[str], sample: int) -> list[tuple[str, str]]:
+    """Static vs MiniLM vs TF-IDF on the same sample (neighbour overlap@10, k-means ARI at k=10)."""
+    from sklearn.cluster import KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(0)
+    chosen = [texts[i] for i in rng.choice(len(texts), size=min(sample, len(texts)), replace=False)]
+    minilm_s, reference = timed(lambda: embed.MiniLMEmbedder().encode(chosen))
+    static_s, static = timed(lambda: embed.load_embedder().encode(chosen))
+    tfidf = TfidfVectorizer(sublinear_tf=True, min_df=2).fit_transform(chosen).toarray()
+    tfidf /= np.maximum(np.linalg.norm(tfidf, axis=1, keepdims=True), 1e-12)
+    ref_nn = knn(reference)
+    ref_labels = KMeans(10, n_init=3, random_state=0).fit_predict(reference)
+    rows = [
+        (
+            "MiniLM vs static speed",
+            f"{minilm_s / static_s:.0f}x ({len(chosen) / minilm_s:.0f} vs "
+            f"{len(chosen) / static_s:.0f} comments/s)",
+        )
+    ]
+    for name, vectors in (("static", static), ("tf-idf", tfidf)):
+        overlap = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ref_nn, knn(vectors), strict=True)])
+        ari = adjusted_rand_score(ref_labels, KMeans(10, n_init=3, random_state=0).fit_predict(vectors))
+        rows.append(
+            (f"{name} vs MiniLM (n={len(chosen)})", f"knn@10 overlap {overlap:.3f}, k-means ARI {ari:.3f}")
+        )
+    self_ari = adjusted_rand_score(ref_labels, KMeans(10, n_init=3, random_state=1).fit_predict(reference))
+    rows.append(("MiniLM vs itself (other k-means seed)", f"ARI {self_ari:.3f}"))
+    return rows
+
+
+def sentiment_vs_labels(csv_path: Path) -> list[tuple[str, str]]:
+    from sklearn.metrics import f1_score
+
+    with csv_path.open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["Comment"].strip()]
+    gold = [r["Sentiment"] for r in rows]
+    seconds, scores = timed(lambda: sentiment.compound_scores([r["Comment"] for r in rows]))
+    predicted = sentiment.labels(scores)
+    accuracy = np.mean([p == g for p, g in zip(predicted, gold, strict=True)])
+    majority = Counter(gold).most_common(1)[0][1] / len(gold)
+    macro = f1_score(gold, predicted, average="macro")
+    return [
+        (
+            "sentiment VADER vs CSV labels",
+            f"accuracy {accuracy:.3f} (majority class {majority:.3f}), "
+            f"macro-F1 {macro:.3f}, {len(gold) / seconds:.0f} comments/s",
+        )
+    ]
+
+
+def intent_accuracy() -> list[tuple[str, str]]:
+    rows = []
+    for name, note in (
+        ("intent_labelled.jsonl", "dev set, rules tuned on it"),
+        ("intent_holdout.jsonl", "held out"),
+    ):
+        items = [json.loads(line) for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines()]
+        texts = [i["text"] for i in items]
+        predicted = intent.classify_all(texts, list(sentiment.compound_scores(texts)))
+        accuracy = np.mean([p == i["intent"] for p, i in zip(predicted, items, strict=True)])
+        rows.append((f"intent accuracy ({note})", f"{accuracy:.3f} on {len(items)} (chance 0.2)"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--source", type=Path, help="comments file (default: the shared 18k CSV)")
+    parser.add_argument("--quality-sample", type=int, default=1000, help="comments for the MiniLM comparison")
+    parser.add_argument("--llm", help="label themes with this local model (tiny, default)")
+    args = parser.parse_args()
+    shared = shared_data_dir()
+    source = args.source or (shared / "youtube-comments" / "YoutubeCommentsDataSet.csv" if shared else None)
+    if source is None or not source.exists():
+        sys.exit("no source: pass --source or provide ../shared/data")
+
+    prepare_s, _ = timed(embed.prepare)
+    load_s, loaded = timed(lambda: load(source))
+    kwargs = {}
+    if args.llm:
+        from localgenie import extract
+
+        kwargs = {
+            "labeller": llm_labeller(extract, model=args.llm),
+            "summarizer": llm_overall(extract, model=args.llm),
+            "labeller_name": f"llm:{args.llm}",
+            "llm_seconds": LLM_BUDGET.get(args.llm, 120.0),
+        }
+    total_s, report = timed(lambda: analyze(loaded, **kwargs))  # type: ignore[arg-type]
+    stage_rows = [(f"stage {name}", f"{seconds:.2f} s") for name, seconds in report.stage_seconds.items()]
+    end_to_end = load_s + total_s
+    rows = [
+        (
+            "source",
+            f"{source.name}: {report.counts.loaded} comments, {report.counts.analysed} analysed, "
+            f"{report.counts.spam} spam, {report.counts.duplicates_removed} duplicates, "
+            f"{len(report.themes)} themes",
+        ),
+        ("embedding table (cached after first build)", f"{prepare_s:.2f} s"),
+        ("stage load", f"{load_s:.2f} s"),
+        *stage_rows,
+        (
+            "embedding + clustering",
+            f"{report.stage_seconds['embed'] + report.stage_seconds['themes']:.2f} s (target ≤ 60 s)",
+        ),
+        (f"end to end ({report.labeller})", f"{end_to_end:.2f} s"),
+        ("peak RSS", f"{peak_rss_mb():.0f} MB (target ≤ 3072 MB)"),
+    ]
+    metrics = spam.load_model().metrics
+    rows.append(
+        (
+            "spam 5-fold CV (used: classifier AND promotion cue)",
+            f"accuracy {metrics['cv_accuracy']:.3f}, MCC {metrics['cv_mcc']:.3f}; classifier alone "
+            f"{metrics['classifier_only_accuracy']:.3f} / {metrics['classifier_only_mcc']:.3f}; keyword rule "
+            f"{metrics['rule_baseline_accuracy']:.3f} / {metrics['rule_baseline_mcc']:.3f}",
+        )
+    )
+    rows += intent_accuracy()
+    if shared:
+        rows += sentiment_vs_labels(shared / "youtube-comments" / "YoutubeCommentsDataSet.csv")
+    if args.quality_sample:
+        rows += embedding_quality([c.text for c in loaded.comments], args.quality_sample)
+    summary("TubeTalk", rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,307 @@
+"""TubeTalk end to end: loaded comments → :class:`TubeTalkReport`.
+
+Each stage is its own module with one input and one output; this module only wires them, times
+them and reports progress.  The one model-dependent stage (theme labels) is injected as a callable,
+so the same pipeline runs with an LLM, with the deterministic keyword labeller, or in tests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import ValidationError
+
+from localgenie.errors import GenieError
+
+from . import intent as intent_stage
+from . import sentiment as sentiment_stage
+from . import spam as spam_stage
+from .clean import CleanComment, clean_and_dedupe
+from .labels import (
+    OverallSummarizer,
+    ThemeInput,
+    ThemeLabeller,
+    ThemeSummary,
+    keyword_labeller,
+    keyword_overall,
+    verify_quotes,
+)
+from .report_model import (
+    CommentRef,
+    Counts,
+    Mix,
+    QuestionGroup,
+    Quote,
+    ThemeReport,
+    TimeBucket,
+    TubeTalkReport,
+)
+from .sources import LoadedComments
+from .themes import Theme, add_keywords, cluster
+
+ProgressCallback = Callable[[str, int, int], None]
+QUESTION_SIMILARITY = 0.8
+MAX_LISTED_SPAM = 500
+LIST_LENGTH = 10
+# Themes past this rank get the keyword labeller: each LLM call costs seconds (see labels.py).
+MAX_LLM_THEMES = 8
+
+
+class Embedder(Protocol):
+    def encode(self, texts: list[str]) -> NDArray[np.float32]: ...
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def analyze(
+    loaded: LoadedComments,
+    *,
+    labeller: ThemeLabeller | None = None,
+    summarizer: OverallSummarizer | None = None,
+    labeller_name: str | None = None,
+    embedder: Embedder | None = None,
+    progress: ProgressCallback | None = None,
+    k: int | None = None,
+    max_llm_themes: int = MAX_LLM_THEMES,
+    llm_seconds: float | None = None,
+) -> TubeTalkReport:
+    """Run every stage on ``loaded`` comments.  Without ``labeller``, themes get keyword labels.
+
+    ``max_llm_themes`` and ``llm_seconds`` bound what the labeller may spend: once either is used up,
+    the remaining themes (and the overall summary) get the keyword labeller, so a slow model cannot
+    push a run past its time budget.
+    """
+    report_progress = progress or _no_progress
+    timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(name: str, total: int = 1) -> Iterator[None]:
+        report_progress(name, 0, total)
+        started = time.perf_counter()
+        yield
+        timings[name] = round(time.perf_counter() - started, 3)
+        report_progress(name, total, total)
+
+    with stage("clean"):
+        cleaned = clean_and_dedupe(loaded.comments)
+
+    with stage("spam"):
+        spam_scores = spam_stage.load_model().score([c.text for c in cleaned.comments]).is_spam
+        spam = [c for c, is_spam in zip(cleaned.comments, spam_scores, strict=True) if is_spam]
+        kept = [c for c, is_spam in zip(cleaned.comments, spam_scores, strict=True) if not is_spam]
+    texts = [c.text for c in kept]
+
+    with stage("sentiment"):
+        compound = sentiment_stage.compound_scores(texts)
+        sentiments = sentiment_stage.labels(compound)
+        intents = intent_stage.classify_all(texts, [float(s) for s in compound])
+
+    with stage("embed"):
+        if embedder is None:
+            from .embed import load_embedder
+
+            embedder = load_embedder()
+        vectors = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+
+    with stage("themes"):
+        weights = np.asarray([c.likes + c.copies for c in kept], dtype=np.float64)
+        themes, theme_of = cluster(vectors, weights, k=k) if texts else ([], np.zeros(0, dtype=np.int64))
+        add_keywords(themes, texts)
+
+    chosen = labeller or keyword_labeller
+    with stage("labels", total=max(1, len(themes))):
+        theme_reports = []
+        pairs = [(c.id, c.text) for c in kept]
+        labels_started = time.perf_counter()
+        for done, theme in enumerate(themes, start=1):
+            within_budget = llm_seconds is None or time.perf_counter() - labels_started < llm_seconds
+            theme_labeller = chosen if done <= max_llm_themes and within_budget else keyword_labeller
+            theme_reports.append(_theme_report(theme, kept, sentiments, intents, theme_labeller, pairs))
+            report_progress("labels", done, len(themes))
+        within_budget = llm_seconds is None or time.perf_counter() - labels_started < llm_seconds
+        overall = _overall(theme_reports, summarizer if within_budget else None)
+
+    with stage("lists"):
+        questions = _top_questions(kept, intents, vectors)
+
+    counts = Counts(
+        loaded=loaded.stats.read,
+        skipped=dict(loaded.stats.skipped),
+        truncated=loaded.stats.truncated,
+        duplicates_removed=cleaned.removed_duplicates,
+        empty_after_cleaning=cleaned.removed_empty,
+        spam=sum(c.copies for c in spam),
+        analysed=len(kept),
+        unthemed=int((theme_of < 0).sum()) if len(theme_of) else 0,
+    )
+    return TubeTalkReport(
+        source=loaded.source,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        labeller=labeller_name
+        or ("keywords" if labeller is None else str(getattr(labeller, "__name__", "custom"))),
+        time_precision=loaded.stats.time_precision,
+        counts=counts,
+        languages_note=_languages_note(texts),
+        overall_summary=overall,
+        sentiment=Mix(counts=_mix(sentiments, ("positive", "neutral", "negative"))),
+        intent=Mix(counts=_mix(intents, intent_stage.INTENTS)),
+        sentiment_over_time=_over_time(kept, sentiments),
+        themes=theme_reports,
+        top_questions=questions,
+        top_suggestions=_top_by_weight(kept, intents, "suggestion"),
+        top_complaints=_top_by_weight(kept, intents, "complaint"),
+        floods=[_ref(c) for c in cleaned.floods[:LIST_LENGTH]],
+        spam=[_ref(c) for c in spam[:MAX_LISTED_SPAM]],
+        stage_seconds=timings,
+    )
+
+
+def _ref(comment: CleanComment) -> CommentRef:
+    return CommentRef(id=comment.id, text=comment.text, likes=comment.likes, copies=comment.copies)
+
+
+def _mix(values: Sequence[str], keys: Sequence[str]) -> dict[str, int]:
+    counted = Counter(values)
+    return {key: counted.get(key, 0) for key in keys}
+
+
+def _theme_report(
+    theme: Theme,
+    kept: list[CleanComment],
+    sentiments: list[sentiment_stage.Sentiment],
+    intents: list[intent_stage.Intent],
+    labeller: ThemeLabeller,
+    everything: list[tuple[str, str]],
+) -> ThemeReport:
+    samples = list(dict.fromkeys(theme.central + theme.most_liked))
+    theme_input = ThemeInput(
+        keywords=theme.keywords, comments=[kept[i].text for i in samples], size=len(theme.members)
+    )
+    try:
+        summary = labeller(theme_input)
+    except (GenieError, ValidationError):
+        # A model that cannot produce a valid label must not sink the report.
+        summary = keyword_labeller(theme_input)
+    if not isinstance(summary, ThemeSummary):
+        summary = ThemeSummary.model_validate(summary)
+    preferred = [(kept[i].id, kept[i].text) for i in theme.members]
+    quotes, dropped = verify_quotes(summary.quotes, preferred, everything)
+    if not quotes:
+        # Every theme shows at least one real voice: the most central comment's opening words.
+        quotes, _ = verify_quotes(keyword_labeller(theme_input).quotes, preferred, everything)
+    texts_by_id = {cid: text for cid, text in everything if any(q.comment_id == cid for q in quotes)}
+    total = len(kept) or 1
+    return ThemeReport(
+        index=theme.index,
+        label=summary.label,
+        summary=summary.summary,
+        quotes=[
+            Quote(text=q.text, comment_id=q.comment_id, comment_text=texts_by_id[q.comment_id])
+            for q in quotes
+        ],
+        dropped_quotes=len(dropped),
+        size=len(theme.members),
+        share=round(len(theme.members) / total, 4),
+        keywords=theme.keywords,
+        cohesion=theme.cohesion,
+        sentiment=Mix(
+            counts=_mix([sentiments[i] for i in theme.members], ("positive", "neutral", "negative"))
+        ),
+        intent=Mix(counts=_mix([intents[i] for i in theme.members], intent_stage.INTENTS)),
+        central=[_ref(kept[i]) for i in theme.central],
+        most_liked=[_ref(kept[i]) for i in theme.most_liked],
+    )
+
+
+def _overall(themes: list[ThemeReport], summarizer: OverallSummarizer | None) -> str:
+    rows = [(t.label, t.summary, t.size) for t in themes]
+    if summarizer is not None and rows:
+        try:
+            return summarizer(rows).summary
+        except (GenieError, ValidationError):
+            pass
+    return keyword_overall(rows).summary
+
+
+def _top_questions(
+    kept: list[CleanComment], intents: list[intent_stage.Intent], vectors: NDArray[np.float32]
+) -> list[QuestionGroup]:
+    """Questions asked most: near-duplicate questions (cosine ≥ 0.8) grouped, ranked by askers + likes."""
+    rows = [i for i, label in enumerate(intents) if label == "question"]
+    if not rows:
+        return []
+    rows.sort(key=lambda i: -(kept[i].copies + kept[i].likes))
+    sub = vectors[rows]
+    taken = np.zeros(len(rows), dtype=bool)
+    groups: list[QuestionGroup] = []
+    for pos, row in enumerate(rows):
+        if taken[pos]:
+            continue
+        similar = (
+            (sub @ sub[pos] >= QUESTION_SIMILARITY) & ~taken if np.any(sub[pos]) else np.zeros_like(taken)
+        )
+        similar[pos] = True
+        taken |= similar
+        members = [rows[j] for j in np.flatnonzero(similar)]
+        groups.append(
+            QuestionGroup(
+                text=kept[row].text,
+                comment_id=kept[row].id,
+                asked=sum(kept[m].copies for m in members),
+                likes=sum(kept[m].likes for m in members),
+            )
+        )
+    groups.sort(key=lambda g: (-g.asked, -g.likes))
+    return groups[:LIST_LENGTH]
+
+
+def _top_by_weight(
+    kept: list[CleanComment], intents: list[intent_stage.Intent], wanted: str
+) -> list[CommentRef]:
+    rows = [i for i, label in enumerate(intents) if label == wanted]
+    rows.sort(key=lambda i: (-(kept[i].likes + kept[i].copies), i))
+    return [_ref(kept[i]) for i in rows[:LIST_LENGTH]]
+
+
+def _over_time(kept: list[CleanComment], sentiments: list[sentiment_stage.Sentiment]) -> list[TimeBucket]:
+    """Sentiment counts per day, week or month — whichever gives at most ~40 buckets."""
+    dated = [(c.comment.time, s) for c, s in zip(kept, sentiments, strict=True) if c.comment.time is not None]
+    if len(dated) < 2:
+        return []
+    times = [t for t, _ in dated if t is not None]
+    span_days = (max(times) - min(times)).days
+    fmt = "%Y-%m-%d" if span_days <= 40 else ("%G-W%V" if span_days <= 280 else "%Y-%m")
+    buckets: dict[str, Counter[str]] = {}
+    for when, label in dated:
+        assert when is not None
+        buckets.setdefault(when.strftime(fmt), Counter())[label] += 1
+    return [
+        TimeBucket(start=key, positive=c["positive"], neutral=c["neutral"], negative=c["negative"])
+        for key, c in sorted(buckets.items())
+    ]
+
+
+def _languages_note(texts: list[str]) -> str:
+    """Sentiment, intent and keywords are English-only; say how much of the input that leaves out."""
+    if not texts:
+        return "No comments to analyse."
+    non_latin = 0
+    for text in texts:
+        letters = [ch for ch in text if ch.isalpha()]
+        if letters and sum(ch.isascii() for ch in letters) / len(letters) < 0.5:
+            non_latin += 1
+    share = non_latin / len(texts)
+    return (
+        f"{share:.0%} of comments are mostly in a non-Latin script. Sentiment, intent and keywords are "
+        "English-only (other languages mostly count as neutral / other); theme embeddings handle some "
+        "other languages poorly."
+    )

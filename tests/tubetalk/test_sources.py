@@ -1,0 +1,224 @@
+"""Reading comments: every supported format into one Comment record; bad rows counted, never fatal."""
+
+from __future__ import annotations
+
+import json
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from localgenie.errors import BackendError, BadInput
+from localgenie.tubetalk import load
+from localgenie.tubetalk.sources import parse_count
+from tests.tubetalk.tubetalk_helpers import composed_comments, write_jsonl
+
+
+def test_uci_spam_csv_loads_with_no_flags(shared: Path) -> None:
+    loaded = load(shared / "youtube-spam" / "Youtube01-Psy.csv")
+    assert len(loaded.comments) == 350
+    first = loaded.comments[0]
+    assert first.id.startswith("LZQPQhLyRh80")
+    assert first.author == "Julius NM"
+    assert first.time is not None and first.time.year == 2013
+    assert first.time_precision == "exact"
+
+
+def test_18k_csv_loads_with_no_flags_and_counts_empty_rows(shared: Path) -> None:
+    loaded = load(shared / "youtube-comments" / "YoutubeCommentsDataSet.csv")
+    assert len(loaded.comments) == 18_249
+    assert loaded.stats.skipped == {"empty text": 159}
+    assert loaded.comments[0].id == "row-2"
+    assert loaded.stats.time_precision == "unknown"
+
+
+def test_downloader_jsonl_replies_likes_and_estimated_times(tmp_path: Path) -> None:
+    records = composed_comments(1)[:2]
+    records.append(
+        {"cid": "UgParent.reply1", "text": "agreed!", "votes": "1.2K", "heart": True, "time_parsed": 1.7e9}
+    )
+    loaded = load(write_jsonl(tmp_path / "c.jsonl", records))
+    reply = loaded.comments[-1]
+    assert reply.parent_id == "UgParent" and reply.is_reply
+    assert reply.likes == 1200 and reply.hearted is True
+    assert reply.time_precision == "estimated" and loaded.stats.time_precision == "estimated"
+    assert loaded.comments[0].parent_id is None
+
+
+def test_downloader_json_format(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"comments": composed_comments(1)}, indent=4))
+    assert len(load(path).comments) == 16
+
+
+def test_ytdlp_info_json(tmp_path: Path) -> None:
+    info = {
+        "id": "abcdefghijk",
+        "title": "video",
+        "comments": [
+            {
+                "id": "c1",
+                "parent": "root",
+                "text": "Great video",
+                "like_count": 5,
+                "author": "A",
+                "timestamp": 1700000000,
+                "is_pinned": True,
+                "is_favorited": False,
+            },
+            {"id": "c1.r1", "parent": "c1", "text": "yes", "like_count": None, "author": "B"},
+        ],
+    }
+    path = tmp_path / "v.info.json"
+    path.write_text(json.dumps(info))
+    first, reply = load(path).comments
+    assert first.pinned is True and first.hearted is False and first.likes == 5
+    assert first.time_precision == "estimated"
+    assert reply.parent_id == "c1" and reply.likes == 0
+
+
+def _api_page(offset: int) -> dict[str, object]:
+    def snippet(text: str, **extra: object) -> dict[str, object]:
+        return {
+            "textOriginal": text,
+            "textDisplay": text,
+            "authorDisplayName": "@a",
+            "likeCount": 3,
+            "publishedAt": "2024-05-01T10:00:00Z",
+            **extra,
+        }
+
+    return {
+        "kind": "youtube#commentThreadListResponse",
+        "items": [
+            {
+                "kind": "youtube#commentThread",
+                "snippet": {"topLevelComment": {"id": f"T{offset}", "snippet": snippet("top level")}},
+                "replies": {
+                    "comments": [{"id": f"T{offset}.R", "snippet": snippet("a reply", parentId=f"T{offset}")}]
+                },
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("layout", ["page", "list", "jsonl"])
+def test_data_api_comment_threads(tmp_path: Path, layout: str) -> None:
+    pages = [_api_page(1), _api_page(2)]
+    path = tmp_path / "api.json"
+    if layout == "page":
+        path.write_text(json.dumps(pages[0], indent=2))
+    elif layout == "list":
+        path.write_text(json.dumps(pages))
+    else:
+        path.write_text("\n".join(json.dumps(p) for p in pages))
+    comments = load(path).comments
+    assert len(comments) == (2 if layout == "page" else 4)
+    assert comments[1].parent_id == "T1" and comments[0].parent_id is None
+    assert comments[0].time_precision == "exact" and comments[0].likes == 3
+
+
+def test_csv_with_explicit_column_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("Body;Who;Up\nnice video;ann;3\nbad audio;bob;1K\n")
+    comments = load(path, columns={"text": "Body", "author": "Who", "likes": "Up"}).comments
+    assert [(c.text, c.author, c.likes) for c in comments] == [
+        ("nice video", "ann", 3),
+        ("bad audio", "bob", 1000),
+    ]
+
+
+def test_csv_without_a_text_column_says_how_to_map_it(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("Words,Who\nnice,ann\n")
+    with pytest.raises(BadInput, match="--column text=NAME"):
+        load(path)
+    with pytest.raises(BadInput, match="no column 'Nope'"):
+        load(path, columns={"text": "Nope"})
+
+
+def test_malformed_rows_are_skipped_and_counted(tmp_path: Path) -> None:
+    lines = [json.dumps(r) for r in composed_comments(1)[:3]]
+    lines += ["{not json", "[1, 2]", json.dumps({"cid": "x", "text": None}), json.dumps({"foo": 1})]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    loaded = load(path)
+    assert len(loaded.comments) == 3
+    assert loaded.stats.skipped == {
+        "invalid JSON line": 1,
+        "not a JSON object": 1,
+        "malformed youtube-comment-downloader record": 1,
+        "unrecognised JSON record": 1,
+    }
+    csv_path = tmp_path / "bad.csv"
+    csv_path.write_text('text,likes\n"ok one",1\n"extra",1,2,3\n"ok two",x\n')
+    loaded_csv = load(csv_path)
+    assert [c.text for c in loaded_csv.comments] == ["ok one", "ok two"]
+    assert loaded_csv.stats.skipped == {"wrong number of CSV fields": 1}
+
+
+@pytest.mark.parametrize("content", ["", "  \n\n "])
+def test_empty_file_is_a_clear_error(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text(content)
+    with pytest.raises(BadInput, match=r"empty|whitespace"):
+        load(path)
+
+
+def test_missing_file_is_a_clear_error() -> None:
+    with pytest.raises(BadInput, match="no such file"):
+        load("/nonexistent/comments.csv")
+
+
+@pytest.mark.parametrize("reference", ["https://www.youtube.com/watch?v=dQw4w9WgXcQ", "dQw4w9WgXcQ"])
+def test_url_offline_fails_fast_and_clearly(reference: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(BackendError, match="could not download comments"):
+        load(reference)
+    assert time.monotonic() - started < 10
+
+
+def test_url_source_uses_the_downloader_records() -> None:
+    def fake_fetch(reference: str, limit: int):  # type: ignore[no-untyped-def]
+        return iter(composed_comments(1)[:limit])
+
+    loaded = load("https://youtu.be/dQw4w9WgXcQ", fetch=fake_fetch, max_comments=5)
+    assert len(loaded.comments) == 5 and loaded.source.startswith("https://youtu.be")
+
+
+def test_large_file_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    line = json.dumps({"cid": "Ug", "text": "x" * 400, "votes": "1", "time_parsed": 1.7e9}) + "\n"
+    with path.open("w") as fh:
+        for _ in range(50 * 1024 * 1024 // len(line) + 1):
+            fh.write(line)
+    assert path.stat().st_size >= 50 * 1024 * 1024
+    tracemalloc.start()
+    loaded = load(path, max_comments=1000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(loaded.comments) == 1000
+    assert loaded.stats.truncated > 100_000
+    assert peak < 20 * 1024 * 1024
+
+
+def test_parse_count_handles_youtube_abbreviations() -> None:
+    assert [parse_count(v) for v in ("12", "1.2K", "3M", "", "n/a", "2,5K")] == [
+        12,
+        1200,
+        3_000_000,
+        0,
+        0,
+        2500,
+    ]
+
+
+@pytest.mark.parametrize(("name", "indent"), [("export.txt", 2), ("minified.json", None)])
+def test_format_is_read_from_the_content_not_the_extension(
+    tmp_path: Path, name: str, indent: int | None
+) -> None:
+    path = tmp_path / name
+    path.write_text(json.dumps({"comments": composed_comments(1)}, indent=indent))
+    loaded = load(path)
+    assert len(loaded.comments) == 16 and loaded.stats.skipped == {}
