@@ -13,7 +13,9 @@ import typer
 
 from ..errors import GenieError
 from . import extract as extract_cli
+from . import kitchen as kitchen_cli
 from . import models as models_cli
+from . import tubetalk as tubetalk_cli
 
 app = typer.Typer(
     name="genie",
@@ -24,6 +26,9 @@ app = typer.Typer(
 )
 app.command("extract", help=extract_cli.__doc__)(extract_cli.extract_command)
 app.add_typer(models_cli.app, name="models")
+app.add_typer(kitchen_cli.app, name="kitchen")
+app.command("order", help=kitchen_cli.order.__doc__)(kitchen_cli.order)
+app.add_typer(tubetalk_cli.app, name="tubetalk")
 
 
 def main() -> None:

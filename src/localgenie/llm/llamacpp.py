@@ -271,13 +271,17 @@ class LlamaCppBackend:
                 raise ModelError(f"llama.cpp failed to evaluate {len(chunk)} tokens (status {status})")
             usage.forward_passes += 1
             self._past.extend(chunk)
+            # Views into llama.cpp's logits buffer, not copies (600 kB a row for a 150k vocabulary):
+            # every caller is done with them before the next evaluation overwrites the buffer.
+            rows = []
             wanted = range(len(chunk)) if all_logits else [len(chunk) - 1]
             for index in wanted:
                 pointer = llama_cpp.llama_get_logits_ith(self._llm._ctx.ctx, index)
-                array = np.ctypeslib.as_array(
-                    ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)), (self.n_vocab,)
+                rows.append(
+                    np.ctypeslib.as_array(
+                        ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)), (self.n_vocab,)
+                    )
                 )
-                rows.append(array.copy())
         return rows
 
     # -- token choice -------------------------------------------------------------------------------
