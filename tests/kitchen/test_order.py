@@ -67,13 +67,17 @@ def test_unknown_items_sizes_and_extras_are_reported_never_priced() -> None:
 def test_order_from_text_uses_the_given_extraction_function() -> None:
     seen: list[Any] = []
 
-    def fake_extract(text: str, schema: type[Order], *, model: str | None = None) -> dict[str, Any]:
+    def fake_extract(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
         seen.append((text, schema, model))
-        return {"lines": [{"item": "garlic bread", "quantity": 2}]}  # a dict, as a remote backend may return
+        return {"lines": [{"item": "Garlic bread", "quantity": 2}], "not_on_menu": ["truffle pizza"]}
 
     order, priced = order_from_text("two garlic breads", load_menu(MENU), fake_extract, model="tiny")
-    assert seen == [("two garlic breads", Order, "tiny")]
+    text, schema, model = seen[0]
+    assert (text, model) == ("two garlic breads", "tiny")
+    item_schema = schema["$defs"]["OrderLine"]["properties"]["item"]
+    assert "Garlic bread" in item_schema["enum"] and "Pepperoni pizza" in item_schema["enum"]
     assert priced.total == Decimal("10.00") and order.lines[0].quantity == 2
+    assert any("truffle pizza" in problem for problem in priced.problems)
 
 
 @pytest.mark.parametrize(

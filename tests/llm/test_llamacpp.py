@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from localgenie import ContextOverflow, GenerationOptions, Message
+from localgenie import BadInput, ContextOverflow, GenerationOptions, Message
 from localgenie.llm.llamacpp import is_looping
 from localgenie.structured import schema_errors
 from localgenie.structured.prompt import extraction_messages
@@ -94,3 +94,9 @@ def test_a_prompt_longer_than_the_context_is_refused_with_token_counts(tiny: Any
     long = [Message("user", "word " * 20_000)]
     with pytest.raises(ContextOverflow, match=r"the prompt is [\d,]+ tokens"):
         tiny.prompt(long, GenerationOptions(max_tokens=10))
+
+
+def test_images_are_refused_by_the_embedded_model_not_silently_dropped(tiny: Any) -> None:
+    looking = [Message("user", "What is in this photo?", images=("data:image/jpeg;base64,/9j/",))]
+    with pytest.raises(BadInput, match="cannot see images"):
+        tiny.prompt(looking)

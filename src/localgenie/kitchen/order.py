@@ -163,12 +163,42 @@ def price_order(order: Order, menu: Menu) -> PricedOrder:
     return result
 
 
+def order_schema(menu: Menu) -> dict[str, Any]:
+    """The `Order` schema narrowed to this menu: the grammar can only name real items and sizes.
+
+    A small model left free writes "two large pepperonis" as the item name; with an enum it must pick
+    "Pepperoni pizza".  What the menu lacks goes to ``not_on_menu`` instead of being forced onto the
+    nearest item, so it is reported, never silently swapped for something else.
+    """
+    schema = Order.model_json_schema()
+    line = schema["$defs"]["OrderLine"]["properties"]
+    line["item"] = {"enum": [item.name for item in menu.items], "description": "which menu item"}
+    sizes = sorted({size for item in menu.items for size in item.sizes})
+    if sizes:
+        line["size"] = {
+            "anyOf": [{"enum": sizes}, {"type": "null"}],
+            "default": None,
+            "description": "size if said",
+        }
+    line["quantity"] = {**line["quantity"], "type": "integer", "minimum": 1}
+    schema["properties"]["not_on_menu"] = {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "anything ordered that is not one of the menu items, as said",
+    }
+    return schema
+
+
 def order_from_text(
     text: str, menu: Menu, extract: Callable[..., Any], *, model: str | None = None
 ) -> tuple[Order, PricedOrder]:
     """Plain words -> `Order` (via ``extract``, i.e. `localgenie.extract`) -> priced by code."""
     if not text.strip():
         raise BadInput("the order text is empty")
-    result = extract(text, Order, model=model)
-    order = result if isinstance(result, Order) else Order.model_validate(result)
-    return order, price_order(order, menu)
+    result = extract(text, order_schema(menu), model=model)
+    data = result.model_dump() if isinstance(result, BaseModel) else dict(result)
+    missing = [str(thing) for thing in data.pop("not_on_menu", None) or []]
+    order = Order.model_validate(data)
+    priced = price_order(order, menu)
+    priced.problems += [f"{thing!r} is not on the menu, not priced" for thing in missing]
+    return order, priced

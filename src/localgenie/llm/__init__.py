@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from pathlib import Path
@@ -24,6 +25,16 @@ __all__ = [
 
 _embedded: dict[Path, Backend] = {}
 _embedded_lock = threading.Lock()
+
+
+@atexit.register
+def _close_embedded() -> None:
+    """Free models before interpreter teardown (llama.cpp's finalizer fails noisily once modules are gone)."""
+    for backend in _embedded.values():
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+    _embedded.clear()
 
 
 def context_length() -> int:

@@ -18,8 +18,12 @@ Role = Literal["system", "user", "assistant"]
 
 @dataclass(frozen=True)
 class Message:
+    """One chat turn.  ``images`` are ``data:image/...;base64,`` URLs sent beside the text to servers
+    with image input; backends that cannot see refuse such messages rather than drop the pictures."""
+
     role: Role
     content: str
+    images: tuple[str, ...] = ()
 
 
 @dataclass

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..config import default_threads
-from ..errors import ContextOverflow, ModelError
+from ..errors import BadInput, ContextOverflow, ModelError
 from .base import BackendInfo, GenerationOptions, Message, Response, Usage
 from .models import check_gguf_file
 
@@ -101,6 +101,9 @@ class LlamaCppBackend:
             details={"path": str(model_path), "threads": threads},
         )
 
+    def close(self) -> None:
+        self._llm.close()
+
     # -- prompt formatting and token counting -------------------------------------------------------
 
     def _chat_formatter(self) -> Any:
@@ -121,6 +124,8 @@ class LlamaCppBackend:
         )
 
     def format_prompt(self, messages: list[Message]) -> list[int]:
+        if any(m.images for m in messages):
+            raise BadInput("the embedded text model cannot see images: use a vision server (--base-url)")
         result = self._formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
         tokens: list[int] = self._llm.tokenize(
             result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
@@ -149,6 +154,11 @@ class LlamaCppBackend:
 
     def prompt(self, messages: list[Message], options: GenerationOptions | None = None) -> Response:
         options = options or GenerationOptions()
+        if any(m.images for m in messages):
+            raise BadInput(
+                "the embedded model cannot see images: use the photo recogniser, or --base-url with a "
+                "vision-capable server"
+            )
         tokens = self.format_prompt(messages)
         if len(tokens) + options.max_tokens > self.n_ctx:
             raise ContextOverflow(

@@ -78,7 +78,7 @@ class OpenAICompatBackend:
     def _body(self, messages: list[Message], options: GenerationOptions, mode: str) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "messages": [_message_json(m) for m in messages],
             "max_tokens": options.max_tokens,
             "temperature": options.temperature,
             "top_p": options.top_p,
@@ -200,6 +200,15 @@ class OpenAICompatBackend:
             raise BackendError(
                 f"{self.base_url}{path} answered with something that is not JSON: {reply.text[:200]!r}"
             ) from None
+
+
+def _message_json(message: Message) -> dict[str, Any]:
+    """Plain text, or OpenAI's content-part list when the message carries images."""
+    if not message.images:
+        return {"role": message.role, "content": message.content}
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+    parts.extend({"type": "image_url", "image_url": {"url": url}} for url in message.images)
+    return {"role": message.role, "content": parts}
 
 
 class _Refused(Exception):

@@ -1,0 +1,183 @@
+"""The shell: home, health, models and settings, login (when a token is set), and the API docs served
+from the locally installed Swagger UI (no CDN)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from localgenie import __version__
+from localgenie.errors import BadInput, ModelNotFound
+from localgenie.llm import list_models
+from localgenie.llm.models import resolve_model_path
+
+from .. import db
+from ..pages import render
+from ..security import TOKEN_COOKIE, login_matches, verify_csrf
+from ..state import AppState, get_state
+
+api = APIRouter(tags=["server"])
+pages = APIRouter(include_in_schema=False)
+State = Annotated[AppState, Depends(get_state)]
+MODEL_PREF = "model"
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    model: str
+    queue_waiting: int
+    queue_capacity: int
+
+
+class ModelOut(BaseModel):
+    name: str
+    description: str
+    status: str = Field(description="ready, not assembled, missing package or missing file")
+    size: int | None
+    selected: bool
+
+
+class SettingsIn(BaseModel):
+    model: str = Field(min_length=1, max_length=40, description="a built-in model name (see /api/models)")
+
+
+class SettingsOut(BaseModel):
+    model: str
+    backend: str
+
+
+@api.get("/healthz", response_model=Health)
+def healthz(state: State) -> Health:
+    return Health(
+        status="ok",
+        version=__version__,
+        model=state.queue.model,
+        queue_waiting=state.queue.pending,
+        queue_capacity=state.queue.capacity,
+    )
+
+
+def _models(state: AppState) -> list[ModelOut]:
+    return [
+        ModelOut(
+            name=m.name,
+            description=m.description,
+            status=m.status,
+            size=m.size,
+            selected=m.name == state.queue.model,
+        )
+        for m in list_models()
+    ]
+
+
+@api.get("/api/models", response_model=list[ModelOut])
+def models(state: State) -> list[ModelOut]:
+    """Built-in models and whether each is ready to load (paths stay on the server)."""
+    return _models(state)
+
+
+def _backend_kind() -> str:
+    from localgenie.config import remote_from_env
+
+    remote = remote_from_env()
+    return f"remote: {remote.base_url}" if remote else "embedded llama.cpp"
+
+
+def choose_model(state: AppState, name: str) -> None:
+    """Only built-in names: a request never names a file on the server."""
+    if name not in {m.name for m in list_models()}:
+        raise ModelNotFound(
+            f"unknown model {name!r}: choose one of {', '.join(m.name for m in list_models())}"
+        )
+    try:
+        resolve_model_path(name)
+    except BadInput as exc:
+        raise BadInput(f"model {name!r} is not ready: {exc}") from exc
+    state.queue.set_model(name)
+    db.set_pref(state.settings.web_db, MODEL_PREF, name)
+
+
+@api.get("/api/settings", response_model=SettingsOut)
+def get_settings(state: State) -> SettingsOut:
+    return SettingsOut(model=state.queue.model, backend=_backend_kind())
+
+
+@api.put(
+    "/api/settings", response_model=SettingsOut, responses={400: {"description": "unknown or unready model"}}
+)
+def put_settings(body: SettingsIn, state: State) -> SettingsOut:
+    """Switch the model used by later requests (remembered across restarts)."""
+    choose_model(state, body.model)
+    return SettingsOut(model=state.queue.model, backend=_backend_kind())
+
+
+# ------------------------------------------------------------------ pages
+
+
+@pages.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/extract", status_code=303)
+
+
+@pages.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(status_code=204)
+
+
+@pages.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, state: State) -> HTMLResponse:
+    context: dict[str, Any] = {"models": _models(state), "backend": _backend_kind(), "error": None}
+    return render(request, "settings.html", context)
+
+
+@pages.post("/settings", response_model=None)
+def settings_submit(
+    request: Request, state: State, model: Annotated[str, Form()], csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    verify_csrf(request, csrf_token)
+    try:
+        choose_model(state, model)
+    except BadInput as exc:
+        context: dict[str, Any] = {"models": _models(state), "backend": _backend_kind(), "error": str(exc)}
+        return render(request, "settings.html", context, status=400)
+    return RedirectResponse("/settings", status_code=303)
+
+
+@pages.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    return render(request, "login.html", {"error": None})
+
+
+@pages.post("/login", response_model=None)
+def login_submit(
+    request: Request, state: State, token: Annotated[str, Form()], csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    verify_csrf(request, csrf_token)
+    if not login_matches(state.settings.token, token):
+        return render(request, "login.html", {"error": "wrong token"}, status=401)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=state.settings.secure_cookies,
+        max_age=30 * 24 * 3600,
+    )
+    return response
+
+
+@pages.get("/docs", response_class=HTMLResponse)
+def docs() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Genie API",
+        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/swagger/favicon-32x32.png",
+    )

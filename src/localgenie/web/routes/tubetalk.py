@@ -1,0 +1,356 @@
+"""TubeTalk over HTTP: a comments file (or a YouTube URL) becomes a background job whose progress streams
+to the page (SSE) and whose report stays in the database after a reload or a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sse_starlette.sse import EventSourceResponse
+
+import localgenie
+from localgenie import tubetalk
+from localgenie.errors import BadInput
+from localgenie.tubetalk.sources import is_youtube_reference
+
+from ..errors import NotFound, Unsupported
+from ..jobs import Job, Progress
+from ..pages import render
+from ..security import verify_csrf
+from ..state import AppState, get_state
+
+api = APIRouter(prefix="/api", tags=["tubetalk"])
+pages = APIRouter(include_in_schema=False)
+
+KIND = "tubetalk"
+STAGES = ["load", "clean", "spam", "sentiment", "embed", "themes", "labels", "lists"]
+STAGE_NAMES = {
+    "load": "reading comments",
+    "clean": "clean + dedupe",
+    "spam": "spam filter",
+    "sentiment": "sentiment + intent",
+    "embed": "embeddings",
+    "themes": "themes",
+    "labels": "theme labels",
+    "lists": "questions",
+    "import": "importing recipes",
+    "done": "done",
+}
+MAX_COMMENTS = 200_000
+LLM_SECONDS = {"tiny": 25.0, "default": 120.0}  # same budgets as `genie tubetalk analyze --llm`
+# Binary formats people upload by mistake, recognised by their first bytes (the declared type is not trusted).
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive (or an Excel/Word file)",
+    b"\x1f\x8b": "a gzip file",
+    b"%PDF": "a PDF",
+    b"SQLite format 3": "a SQLite database",
+}
+SSE_POLL_SECONDS = 0.25
+State = Annotated[AppState, Depends(get_state)]
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    status: str = Field(description="queued, running, done or failed")
+    title: str
+    stage: str
+    done: int
+    total: int
+    progress: float = Field(description="0..1 over all stages")
+    error: str | None
+    created: str
+    updated: str
+
+
+# ------------------------------------------------------------------ upload checks
+
+
+def _display_name(filename: str | None) -> str:
+    """The client's file name, for display only (it never names a file on the server)."""
+    base = re.split(r"[\\/]", filename or "")[-1]
+    clean = "".join(ch for ch in base if ch.isprintable()).strip()
+    return clean[:120] or "uploaded comments"
+
+
+def _sniff(head: bytes) -> None:
+    """Refuse content that is not text, whatever its declared type or extension."""
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise Unsupported(f"the upload is {what}, not comments: send CSV, JSON or JSONL text")
+    if b"\x00" in head:
+        raise Unsupported("the upload contains NUL bytes: it is binary, not a CSV/JSON/JSONL comments file")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise Unsupported(f"the upload is not UTF-8 text (bad byte at offset {exc.start})") from exc
+
+
+async def _save_upload(upload: UploadFile, folder: Path) -> str:
+    """Stream the upload to a server-chosen name; returns that name's token."""
+    token = uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{token}.upload"
+    first = True
+    size = 0
+    try:
+        with target.open("wb") as out:
+            while chunk := await upload.read(1 << 16):
+                if first:
+                    _sniff(chunk)
+                    first = False
+                size += len(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise BadInput("the uploaded file is empty: it holds no comments")
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return token
+
+
+def _upload_path(state: AppState, token: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{32}", token):
+        raise BadInput("corrupt job parameters")
+    return state.settings.upload_dir / f"{token}.upload"
+
+
+# ------------------------------------------------------------------ the job
+
+
+def tubetalk_handler(state: AppState) -> Any:
+    def run(job: Job, progress: Progress) -> str:
+        params = job.params
+        upload = params.get("upload")
+        path = _upload_path(state, upload) if upload else None
+        try:
+            progress("load", 0, 1, 0.0)
+            if path is not None:
+                if not path.is_file():
+                    raise BadInput(
+                        "the uploaded file is gone (deleted from the server's data dir): upload it again"
+                    )
+                loaded = tubetalk.load(path, max_comments=int(params.get("max_comments", MAX_COMMENTS)))
+            else:
+                loaded = tubetalk.load(
+                    str(params["url"]), max_comments=int(params.get("max_comments", MAX_COMMENTS))
+                )
+            loaded.source = str(params.get("name", "comments"))
+
+            def on_progress(stage: str, done: int, total: int) -> None:
+                index = STAGES.index(stage) if stage in STAGES else len(STAGES) - 1
+                progress(stage, done, total, (index + done / max(total, 1)) / len(STAGES))
+
+            labeller: Any = None
+            summarizer: Any = None
+            model = state.queue.model
+            if params.get("llm"):
+
+                def shared_extract(text: str, schema: Any, **kwargs: Any) -> Any:
+                    kwargs.pop("model", None)
+                    return state.queue.run_sync(
+                        lambda backend: localgenie.extract(text, schema, backend=backend, **kwargs)
+                    )
+
+                labeller = tubetalk.llm_labeller(shared_extract)
+                summarizer = tubetalk.llm_overall(shared_extract)
+            report = tubetalk.analyze(
+                loaded,
+                labeller=labeller,
+                summarizer=summarizer,
+                labeller_name=f"llm:{model}" if params.get("llm") else None,
+                embedder=state.settings.embedder,
+                progress=on_progress,
+                k=params.get("themes"),
+                llm_seconds=LLM_SECONDS.get(model, 120.0),
+            )
+            return report.model_dump_json()
+        finally:
+            if path is not None:
+                path.unlink(missing_ok=True)
+
+    return run
+
+
+def _report(state: AppState, job_id: str) -> tubetalk.TubeTalkReport:
+    job = state.jobs.get(job_id, KIND)
+    if job.status == "failed":
+        raise BadInput(f"the job failed: {job.error}")
+    if job.status != "done" or job.result is None:
+        raise NotFound(f"job {job_id} is {job.status}: the report is not ready yet")
+    return tubetalk.TubeTalkReport.model_validate_json(job.result)
+
+
+async def create_job(
+    state: AppState, file: UploadFile | None, url: str | None, themes: int | None, llm: bool
+) -> Job:
+    url = (url or "").strip() or None
+    if (file is None or not file.filename) == (url is None):
+        raise BadInput("give either a comments file or a YouTube URL")
+    if themes is not None and not 2 <= themes <= 30:
+        raise BadInput("themes must be between 2 and 30")
+    params: dict[str, Any] = {"themes": themes, "llm": llm, "max_comments": MAX_COMMENTS}
+    if url is not None:
+        # Only a full YouTube URL: a bare word could name a file on the server, and a request never does.
+        if not url.startswith(("https://", "http://")) or not is_youtube_reference(url) or len(url) > 300:
+            raise BadInput("the URL must be a https://www.youtube.com/watch?v=… or https://youtu.be/… link")
+        params |= {"url": url, "name": url}
+        return state.runner.submit(KIND, url, params)
+    assert file is not None
+    token = await _save_upload(file, state.settings.upload_dir)
+    name = _display_name(file.filename)
+    params |= {"upload": token, "name": name}
+    try:
+        return state.runner.submit(KIND, name, params)
+    except BaseException:
+        _upload_path(state, token).unlink(missing_ok=True)
+        raise
+
+
+# ------------------------------------------------------------------ API
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "bad input (the message says what to fix)"},
+    404: {"description": "no such job, or its report is not ready"},
+    413: {"description": "upload too large"},
+    415: {"description": "the upload is not a text comments file"},
+    429: {"description": "too many jobs queued: retry later"},
+}
+
+
+@api.post("/tubetalk/jobs", response_model=JobOut, status_code=202, responses=ERRORS)
+async def api_create_job(
+    request: Request,
+    file: Annotated[UploadFile | None, File(description="comments: CSV, JSON or JSONL")] = None,
+    url: Annotated[str | None, Form(description="a YouTube video URL (needs network)")] = None,
+    themes: Annotated[int | None, Form(description="number of themes (default: by comment count)")] = None,
+    llm: Annotated[bool, Form(description="label themes with the server's model")] = False,
+) -> JSONResponse:
+    """Start an analysis; poll the job, or stream its progress from /api/jobs/{id}/events."""
+    job = await create_job(get_state(request), file, url, themes, llm)
+    return JSONResponse(job.public(), status_code=202, headers={"Location": f"/api/tubetalk/jobs/{job.id}"})
+
+
+@api.get("/tubetalk/jobs", response_model=list[JobOut])
+def api_list_jobs(request: Request) -> list[dict[str, Any]]:
+    return [j.public() for j in get_state(request).jobs.recent(KIND)]
+
+
+@api.get("/tubetalk/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
+def api_get_job(job_id: str, request: Request) -> dict[str, Any]:
+    return get_state(request).jobs.get(job_id, KIND).public()
+
+
+@api.delete("/tubetalk/jobs/{job_id}", status_code=204, responses=ERRORS)
+def api_delete_job(job_id: str, request: Request) -> Response:
+    state = get_state(request)
+    state.jobs.get(job_id, KIND)
+    state.jobs.delete(job_id)
+    return Response(status_code=204)
+
+
+@api.get("/tubetalk/jobs/{job_id}/report", responses=ERRORS)
+def api_report(job_id: str, request: Request) -> Response:
+    """The report as JSON (the TubeTalkReport model of `localgenie.tubetalk`)."""
+    return Response(_report(get_state(request), job_id).model_dump_json(), media_type="application/json")
+
+
+@api.get("/tubetalk/jobs/{job_id}/report.html", response_class=HTMLResponse, responses=ERRORS)
+def api_report_html(job_id: str, request: Request) -> HTMLResponse:
+    """The self-contained HTML report (inline SVG charts, no scripts)."""
+    html = tubetalk.to_html(_report(get_state(request), job_id))
+    # The report carries its own styles and nothing else: no script, no image, no request anywhere.
+    csp = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+    return HTMLResponse(html, headers={"Content-Security-Policy": csp})
+
+
+@api.get("/jobs/{job_id}/events", responses={404: {"description": "no such job"}})
+async def api_job_events(job_id: str, request: Request) -> EventSourceResponse:
+    """Server-sent events: ``progress`` (the job as JSON) whenever it changes, then one ``end``."""
+    state = get_state(request)
+    state.jobs.get(job_id)
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        last = None
+        while True:
+            job = await asyncio.to_thread(state.jobs.get, job_id)
+            public = job.public()
+            if public != last:
+                last = public
+                public["stage_name"] = STAGE_NAMES.get(job.stage, job.stage)
+                yield {"event": "progress", "data": json.dumps(public)}
+            if job.finished:
+                yield {"event": "end", "data": json.dumps({"status": job.status})}
+                return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(SSE_POLL_SECONDS)
+
+    return EventSourceResponse(events(), ping=15)
+
+
+# ------------------------------------------------------------------ pages
+
+
+@pages.get("/tubetalk", response_class=HTMLResponse)
+def tubetalk_page(request: Request, state: State) -> HTMLResponse:
+    return render(
+        request,
+        "tubetalk.html",
+        {
+            "jobs": state.jobs.recent(KIND),
+            "error": None,
+            "max_mb": state.settings.max_upload_bytes // (1024 * 1024),
+        },
+    )
+
+
+@pages.post("/tubetalk", response_model=None)
+async def tubetalk_submit(
+    request: Request,
+    state: State,
+    file: Annotated[UploadFile | None, File()] = None,
+    url: Annotated[str | None, Form()] = None,
+    themes: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> RedirectResponse | HTMLResponse:
+    verify_csrf(request, csrf_token)
+    try:
+        count = int(themes) if themes.strip() else None
+        job = await create_job(state, file, url, count, False)
+    except (BadInput, ValueError) as exc:
+        message = "themes must be a whole number" if isinstance(exc, ValueError) else str(exc)
+        return render(
+            request,
+            "tubetalk.html",
+            {
+                "jobs": state.jobs.recent(KIND),
+                "error": message,
+                "max_mb": state.settings.max_upload_bytes // (1024 * 1024),
+            },
+            status=415 if isinstance(exc, Unsupported) else 400,
+        )
+    return RedirectResponse(f"/tubetalk/jobs/{job.id}", status_code=303)
+
+
+@pages.get("/tubetalk/jobs/{job_id}", response_class=HTMLResponse)
+def tubetalk_job_page(request: Request, state: State, job_id: str) -> HTMLResponse:
+    job = state.jobs.get(job_id, KIND)
+    report = _report(state, job_id) if job.status == "done" else None
+    return render(
+        request,
+        "tubetalk_job.html",
+        {"job": job, "report": report, "stage_name": STAGE_NAMES.get(job.stage, job.stage)},
+    )

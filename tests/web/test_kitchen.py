@@ -1,0 +1,182 @@
+"""KitchenGenie over HTTP: the pantry round trip a user makes, then suggestions, orders and edge cases."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from localgenie.kitchen import corpus, db
+from localgenie.web import WebSettings
+from tests.web.conftest import make_client
+from tests.web.helpers import FakeBackend, factory
+
+
+def test_pantry_round_trip_parse_confirm_list_remove(client: TestClient) -> None:
+    parsed = client.post(
+        "/api/pantry/parse", json={"text": "12 eggs\n2 bags of spinach\n500 g feta", "mode": "lines"}
+    )
+    assert parsed.status_code == 200, parsed.text
+    body = parsed.json()
+    assert [p["canonical"] for p in body["preview"]] == ["egg", "spinach", "feta"]
+    assert client.get("/api/pantry").json() == []  # parsing stores nothing
+    stored = client.post("/api/pantry", json={"items": body["items"]})
+    assert stored.status_code == 201 and len(stored.json()) == 3
+    listed = client.get("/api/pantry").json()
+    expiries = [i["expires"] for i in listed]
+    assert expiries == sorted(expiries)  # soonest first
+    assert listed[0]["canonical"] == "spinach" and listed[0]["days_left"] is not None
+    eggs = next(i for i in listed if i["canonical"] == "egg")
+    partly = client.delete(f"/api/pantry/{eggs['id']}", params={"quantity": 4})
+    assert partly.status_code == 200
+    assert client.get(f"/api/pantry/{eggs['id']}").json()["quantity"] == 8
+    assert client.delete(f"/api/pantry/{eggs['id']}").status_code == 200
+    assert client.get(f"/api/pantry/{eggs['id']}").status_code == 404
+    # The CLI sees the same database.
+    conn = db.connect(Path(str(client.app.state.genie.settings.kitchen_db)))  # type: ignore[attr-defined]
+    assert {r[0] for r in conn.execute("SELECT canonical FROM items")} == {"spinach", "feta"}
+    conn.close()
+
+
+def test_kitchen_page_add_confirm_and_remove(client: TestClient) -> None:
+    token = _csrf(client)
+    draft = client.post(
+        "/kitchen/add",
+        data={"text": "3 carrots\n1 l milk", "mode": "lines", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert draft.status_code == 303 and draft.headers["location"].startswith("/kitchen/drafts/")
+    confirm = client.get(draft.headers["location"])
+    assert "Store 2 items" in confirm.text and "carrot" in confirm.text
+    assert client.get("/api/pantry").json() == []
+    client.post(draft.headers["location"], data={"action": "store", "csrf_token": token})
+    page = client.get("/kitchen")
+    assert page.text.count("data-item=") == 2 and 'class="badge' in page.text
+    assert client.get(draft.headers["location"]).status_code == 404  # a draft is used once
+    item_id = client.get("/api/pantry").json()[0]["id"]
+    client.post(f"/kitchen/items/{item_id}/remove", data={"csrf_token": token})
+    assert len(client.get("/api/pantry").json()) == 1
+
+
+def test_plain_words_go_through_the_model_and_the_confirm_step(settings: WebSettings) -> None:
+    answer = json.dumps(
+        {
+            "items": [
+                {"name": "eggs", "quantity": 12, "unit": None, "location": "fridge"},
+                {"name": "feta", "quantity": 200, "unit": "g", "opened": True},
+            ]
+        }
+    )
+    backend = FakeBackend(answer)
+    with make_client(settings, backend_factory=factory(backend)) as client:
+        parsed = client.post("/api/pantry/parse", json={"text": "a dozen eggs and some opened feta"})
+        assert parsed.status_code == 200, parsed.text
+        assert [i["name"] for i in parsed.json()["items"]] == ["eggs", "feta"]
+        assert parsed.json()["preview"][1]["opened"] is True
+        assert backend.calls == 1
+
+
+def test_unusable_items_are_refused_with_the_reason(client: TestClient) -> None:
+    too_old = (date.today() - timedelta(days=365 * 40)).isoformat()
+    cases = [
+        ({"items": [{"name": "eggs", "quantity": 0}]}, 422),
+        ({"items": [{"name": "eggs", "location": "garage"}]}, 422),
+        ({"items": [{"name": "   "}]}, 422),
+        ({"items": []}, 422),
+        ({"items": [{"name": "eggs", "expires": too_old}]}, 400),
+    ]
+    for body, status in cases:
+        response = client.post("/api/pantry", json=body)
+        assert response.status_code == status, (body, response.text)
+    # All or nothing: one bad item stores none.
+    mixed = client.post(
+        "/api/pantry", json={"items": [{"name": "milk"}, {"name": "eggs", "expires": too_old}]}
+    )
+    assert mixed.status_code == 400 and "not plausible" in mixed.json()["message"]
+    assert client.get("/api/pantry").json() == []
+    assert client.post("/api/pantry/parse", json={"text": "\n\n", "mode": "lines"}).status_code == 400
+    assert client.delete("/api/pantry/12345").status_code == 404
+
+
+def test_suggest_uses_what_spoils_first(client: TestClient, settings: WebSettings, tmp_path: Path) -> None:
+    assert client.post("/api/kitchen/suggest", json={}).status_code == 400  # empty pantry: says so
+    recipes = tmp_path / "recipes.jsonl"
+    recipes.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {
+                    "title": "Spinach omelette",
+                    "ingredients": ["3 eggs", "1 cup spinach", "1 tablespoon butter"],
+                    "directions": ["Whisk.", "Cook."],
+                },
+                {
+                    "title": "Plain rice",
+                    "ingredients": ["1 cup rice", "2 cups water"],
+                    "directions": ["Boil."],
+                },
+                {
+                    "title": "Beef stew",
+                    "ingredients": ["1 pound beef", "2 carrots", "1 onion"],
+                    "directions": ["Stew."],
+                },
+            ]
+        )
+        + "\n"
+    )
+    assert settings.kitchen_db is not None
+    conn = db.connect(settings.kitchen_db)
+    corpus.import_file(conn, recipes)
+    conn.close()
+    client.post(
+        "/api/pantry",
+        json={
+            "items": [
+                {"name": "spinach"},
+                {"name": "eggs", "quantity": 6},
+                {"name": "rice", "location": "pantry"},
+            ]
+        },
+    )
+    response = client.post("/api/kitchen/suggest", json={"limit": 2, "diets": ["vegetarian"]})
+    assert response.status_code == 200, response.text
+    titles = [s["title"] for s in response.json()["suggestions"]]
+    assert titles[0] == "Spinach omelette" and "Beef stew" not in titles
+    assert client.post("/api/kitchen/suggest", json={"diets": ["carnivore"]}).status_code == 422
+    page = client.get("/kitchen", params={"suggest": 1})
+    assert 'id="suggestions"' in page.text and "Spinach omelette" in page.text
+
+
+def test_order_is_priced_from_the_menu_never_by_the_model(settings: WebSettings) -> None:
+    answer = json.dumps(
+        {
+            "lines": [{"item": "Pepperoni pizza", "size": "large", "quantity": 2}],
+            "not_on_menu": ["truffle pizza"],
+        }
+    )
+    backend = FakeBackend(answer)
+    with make_client(settings, backend_factory=factory(backend)) as client:
+        response = client.post("/api/order", json={"text": "two large pepperonis and a truffle pizza"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["total"] == "32.00" and body["currency"] == "USD"
+        assert any("truffle" in p for p in body["problems"])
+        backend.answer = json.dumps({"lines": [{"item": "Soup", "quantity": 2}]})
+        inline = {"currency": "EUR", "items": [{"name": "Soup", "price": 4.5}]}
+        own = client.post("/api/order", json={"text": "two soups", "menu": inline})
+        assert own.status_code == 200, own.text
+        assert (own.json()["total"], own.json()["currency"]) == ("9.00", "EUR")
+        bad_menu = client.post("/api/order", json={"text": "soup", "menu": {"items": [{"name": "Soup"}]}})
+        assert bad_menu.status_code == 400 and "neither a price nor sizes" in bad_menu.json()["message"]
+    settings.menu_path = None
+    with make_client(settings, backend_factory=factory(backend)) as client:
+        assert client.post("/api/order", json={"text": "soup"}).status_code == 400
+
+
+def _csrf(client: TestClient) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/kitchen").text)
+    assert match
+    return match.group(1)
