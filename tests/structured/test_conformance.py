@@ -8,12 +8,13 @@ grammar lets through, invalid data is never returned.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import jsonschema
 import pytest
 
-from localgenie import SchemaError, load_schema
+from localgenie import GenerationOptions, Message, SchemaError, load_schema
 from localgenie.structured import conformance, schema_errors
 
 from ..conftest import require_shared
@@ -103,3 +104,30 @@ def test_remote_refs_are_refused_up_front() -> None:
                 load_schema(case["schema"])
             refused += 1
     assert refused > 5
+
+
+@pytest.mark.slow  # ~130 generations: about 1-2 minutes on an idle machine
+def test_tiny_writes_valid_json_for_every_enforced_suite_schema(tiny: Any) -> None:
+    """The real model under each enforced schema: whatever it writes to completion is valid."""
+    suite = require_shared("json-schema-test-suite", "tests", "draft2020-12")
+    groups = conformance.ENFORCED_GROUPS | set(conformance.STRICTER_GROUPS)
+    messages = [Message("system", "Reply with a JSON value."), Message("user", "Write one example.")]
+    invalid, finished, total = [], 0, 0
+    for group, case in conformance.suite_cases(suite):
+        if group not in groups or not isinstance(case["schema"], dict):
+            continue
+        try:
+            schema = load_schema(case["schema"])
+            response = tiny.prompt(messages, GenerationOptions(max_tokens=48, json_schema=schema))
+            text = response.text()
+        except SchemaError:
+            continue  # proven unsatisfiable up front: nothing to write
+        total += 1
+        if response.finish_reason != "stop":
+            continue  # cut off by max_tokens: extract() would retry, then raise
+        finished += 1
+        if schema_errors(schema, json.loads(text)):
+            invalid.append(f"{group}: {case['description']}: {text}")
+    assert invalid == []
+    assert total > 100
+    assert finished >= 0.8 * total

@@ -16,6 +16,7 @@ from . import extract as extract_cli
 from . import kitchen as kitchen_cli
 from . import models as models_cli
 from . import tubetalk as tubetalk_cli
+from . import vision as vision_cli
 from . import web as web_cli
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(models_cli.app, name="models")
 app.add_typer(kitchen_cli.app, name="kitchen")
 app.command("order", help=kitchen_cli.order.__doc__)(kitchen_cli.order)
 app.add_typer(tubetalk_cli.app, name="tubetalk")
+app.add_typer(vision_cli.app, name="vision")
 app.command("serve", help=web_cli.serve.__doc__)(web_cli.serve)
 
 

@@ -72,28 +72,43 @@ def _show(items: list[pantry.PantryItem], title: str = "Pantry") -> None:
 @app.command()
 def add(
     text: Annotated[
-        str | None, typer.Argument(help='Plain words, e.g. "a dozen eggs, 2 chicken breasts in the freezer".')
+        list[str] | None,
+        typer.Argument(
+            help='Plain words, e.g. "a dozen eggs, 2 chicken breasts in the freezer" '
+            "(with --photo: more photos)."
+        ),
     ] = None,
     csv_file: Annotated[
         Path | None,
         typer.Option("--csv", help="CSV with a header: name,quantity,unit,location,opened,expires,added."),
     ] = None,
+    photo: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--photo", help="Photos to recognise ingredients in; you confirm before anything is stored."
+        ),
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Store without asking for confirmation.")] = False,
     model: Annotated[str | None, typer.Option(help="Model for plain-words extraction.")] = None,
     db_path: DbOption = None,
 ) -> None:
-    """Add pantry items from plain words (LLM extraction) or from a CSV file."""
+    """Add pantry items from plain words (LLM extraction), a CSV file, or photos (--photo a.jpg b.jpg)."""
     conn = _conn(db_path)
     today = date.today()
     if csv_file is not None:
         _show(pantry.add_csv(conn, csv_file, today), "Added")
         return
-    if not text:
-        raise typer.BadParameter("give TEXT or --csv FILE")
+    if photo:
+        # `--photo a.jpg b.jpg`: an option takes one value, so the photos after the first arrive as TEXT.
+        _add_from_photos(conn, [*photo, *(Path(p) for p in text or [])], yes, today)
+        return
+    words = " ".join(text or []).strip()
+    if not words:
+        raise typer.BadParameter("give TEXT, --csv FILE or --photo PHOTO...")
     import localgenie  # lazily: loading the LLM stack is slow and only this path needs it
     from localgenie.kitchen.extraction import extract_pantry_items
 
-    items = extract_pantry_items(text, localgenie.extract, today=today, model=model)
+    items = extract_pantry_items(words, localgenie.extract, today=today, model=model)
     checked = [pantry.validate(i, today) for i in items]
     table = Table(title="Understood")
     for col in ("item", "qty", "where", "opened", "expires", "source"):
@@ -110,6 +125,34 @@ def add(
     console.print(table)
     if not yes and not typer.confirm("Store these items?", default=True):
         raise typer.Exit(1)
+    _show(pantry.add_items(conn, items, today), "Added")
+
+
+def _add_from_photos(conn: sqlite3.Connection, photos: list[Path], yes: bool, today: date) -> None:
+    """Recognise, show the numbered list, let the user pick or edit; "maybe" items only when picked."""
+    from localgenie.cli.vision import recognition_table, run_recognition
+    from localgenie.vision import apply_answer
+
+    result = run_recognition(photos, single=False, base_url=None, model=None, api_key=None)
+    if not result.items:
+        console.print("No ingredient recognised in the photo(s); add them as text instead.")
+        raise typer.Exit(1)
+    console.print(recognition_table(result))
+    if yes:
+        answer = ""
+        for item in result.maybe:
+            console.print(f"[dim]not added (maybe): {item.ingredient} {item.confidence:.0%}[/dim]")
+    else:
+        answer = typer.prompt(
+            "Enter = add the likely items; or numbers to keep (1 3), 3=new name, +missed item, none",
+            default="",
+            show_default=False,
+        )
+    chosen = apply_answer(result.items, answer)
+    if not chosen:
+        console.print("Nothing added.")
+        return
+    items = [pantry.NewItem(name=name, quantity=float(count or 1), added=today) for name, count in chosen]
     _show(pantry.add_items(conn, items, today), "Added")
 
 

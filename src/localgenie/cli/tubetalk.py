@@ -31,16 +31,6 @@ class Format(StrEnum):
 # targets (tiny ≤ 60 s, default ≤ 180 s) after ~30 s of non-LLM stages on 2 cores.
 LLM_BUDGET = {"tiny": 25.0, "default": 120.0}
 
-STAGE_NAMES = {
-    "clean": "clean + dedupe",
-    "spam": "spam filter",
-    "sentiment": "sentiment + intent",
-    "embed": "embeddings",
-    "themes": "themes",
-    "labels": "theme labels",
-    "lists": "questions",
-}
-
 
 def _parse_columns(values: list[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
@@ -77,6 +67,7 @@ def analyze(
     from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from localgenie import tubetalk
+    from localgenie.tubetalk.pipeline import STAGE_LABELS
 
     labeller: Any = None
     summarizer: Any = None
@@ -102,7 +93,7 @@ def analyze(
 
         def on_progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = progress.add_task(STAGE_NAMES.get(stage, stage), total=total)
+                tasks[stage] = progress.add_task(STAGE_LABELS.get(stage, stage), total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
         report = tubetalk.analyze(

@@ -124,8 +124,6 @@ class LlamaCppBackend:
         )
 
     def format_prompt(self, messages: list[Message]) -> list[int]:
-        if any(m.images for m in messages):
-            raise BadInput("the embedded text model cannot see images: use a vision server (--base-url)")
         result = self._formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
         tokens: list[int] = self._llm.tokenize(
             result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True

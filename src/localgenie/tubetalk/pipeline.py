@@ -46,6 +46,18 @@ from .report_model import (
 from .sources import LoadedComments
 from .themes import Theme, add_keywords, cluster
 
+# What each pipeline stage is called on a progress bar or a page, in pipeline order.
+STAGE_LABELS = {
+    "load": "reading comments",
+    "clean": "clean + dedupe",
+    "spam": "spam filter",
+    "sentiment": "sentiment + intent",
+    "embed": "embeddings",
+    "themes": "themes",
+    "labels": "theme labels",
+    "lists": "questions",
+}
+
 ProgressCallback = Callable[[str, int, int], None]
 QUESTION_SIMILARITY = 0.8
 MAX_LISTED_SPAM = 500

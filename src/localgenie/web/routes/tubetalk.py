@@ -20,6 +20,7 @@ from sse_starlette.sse import EventSourceResponse
 import localgenie
 from localgenie import tubetalk
 from localgenie.errors import BadInput
+from localgenie.tubetalk.pipeline import STAGE_LABELS
 from localgenie.tubetalk.sources import is_youtube_reference
 
 from ..errors import NotFound, Unsupported
@@ -32,19 +33,8 @@ api = APIRouter(prefix="/api", tags=["tubetalk"])
 pages = APIRouter(include_in_schema=False)
 
 KIND = "tubetalk"
-STAGES = ["load", "clean", "spam", "sentiment", "embed", "themes", "labels", "lists"]
-STAGE_NAMES = {
-    "load": "reading comments",
-    "clean": "clean + dedupe",
-    "spam": "spam filter",
-    "sentiment": "sentiment + intent",
-    "embed": "embeddings",
-    "themes": "themes",
-    "labels": "theme labels",
-    "lists": "questions",
-    "import": "importing recipes",
-    "done": "done",
-}
+STAGES = list(STAGE_LABELS)
+STAGE_NAMES = {**STAGE_LABELS, "import": "importing recipes", "done": "done"}
 MAX_COMMENTS = 200_000
 LLM_SECONDS = {"tiny": 25.0, "default": 120.0}  # same budgets as `genie tubetalk analyze --llm`
 # Binary formats people upload by mistake, recognised by their first bytes (the declared type is not trusted).

@@ -1,0 +1,152 @@
+"""Recognising ingredients with a vision-capable OpenAI-compatible server.
+
+How to choose (also in MODEL_CARD.md): the embedded recogniser is offline, about a second per photo,
+and knows only the 81 products of the Grocery Store Dataset (fruit, vegetables, Swedish dairy and
+juice cartons).  A vision server sees anything — leftovers, jars, brands it never trained on — at
+the price of a server: GPT-4o-class models are accurate and fast over the network; llava or
+moondream on Ollama and llama.cpp's server with ``--mmproj`` run locally but take seconds to
+minutes per photo on a CPU, and small ones miss or invent items.  Either way the answer goes through
+the same confirm-before-adding step.
+
+The photo is re-encoded as a bounded JPEG (upright, EXIF stripped: no location leaves the machine)
+and sent as an ``image_url`` content part; the answer is requested with the ingredient-list JSON
+Schema and validated against it, with one retry that shows the model its mistake.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from localgenie.errors import SchemaViolation
+from localgenie.llm import Backend, GenerationOptions, Message
+from localgenie.structured import load_schema, schema_errors
+from localgenie.vision.images import Photo, open_photo
+from localgenie.vision.recognise import LIKELY, MAYBE, Found, Recognition, merged
+
+SEND_SIDE = 1024  # enough detail for labels; a larger upload costs tokens and time
+MAX_RETRIES = 1
+
+SYSTEM = (
+    "You list the food items visible in a photo of a fridge, shelf or counter, for a kitchen "
+    "inventory. Name each distinct item once with a generic ingredient name a recipe would use "
+    "(for example 'milk', 'red bell pepper', 'greek yogurt'), not a brand. Give a confidence from 0 "
+    "to 1 and how many you can count. Leave out anything that is not food. Reply with JSON only."
+)
+
+
+class SeenItem(BaseModel):
+    """One food item in the photo."""
+
+    name: str = Field(min_length=1, max_length=80, description="generic ingredient name, lower case")
+    confidence: float = Field(ge=0, le=1, description="0 to 1: how sure you are it is this food")
+    count: int | None = Field(default=None, ge=0, description="how many are visible, if countable")
+
+
+class PhotoIngredients(BaseModel):
+    """Food items visible in the photo."""
+
+    items: list[SeenItem] = Field(description="every distinct food item visible")
+
+
+def vision_server_from_env() -> tuple[str, str | None, str | None] | None:
+    """``GENIE_VISION_BASE_URL`` (+ ``GENIE_VISION_MODEL``, ``GENIE_API_KEY``), kept apart from the text
+    server's ``GENIE_BASE_URL`` because a text-only model cannot take a photo."""
+    url = os.environ.get("GENIE_VISION_BASE_URL")
+    if not url:
+        return None
+    return url, os.environ.get("GENIE_VISION_MODEL"), os.environ.get("GENIE_API_KEY")
+
+
+def photo_data_url(photo: Photo, max_side: int = SEND_SIDE) -> str:
+    image = photo.image.copy()
+    image.thumbnail((max_side, max_side))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=88)  # a fresh file: no EXIF, no GPS
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def ask_about_photo(backend: Backend, photo: Photo, *, max_retries: int = MAX_RETRIES) -> PhotoIngredients:
+    """One photo → the server's schema-valid ingredient list, or `SchemaViolation` after the retries."""
+    schema = load_schema(PhotoIngredients)
+    messages = [
+        Message("system", SYSTEM),
+        Message("user", "List the food items in this photo.", images=(photo_data_url(photo),)),
+    ]
+    errors: list[tuple[str, str]] = []
+    for attempt in range(max_retries + 1):
+        options = GenerationOptions(max_tokens=800, temperature=0.0, seed=attempt + 1, json_schema=schema)
+        raw = backend.prompt(messages, options).text()
+        errors = _problems(raw, schema)
+        if not errors:
+            return PhotoIngredients.model_validate_json(raw)
+        listing = "\n".join(f"- at {path}: {message}" for path, message in errors)
+        messages = [
+            *messages[:2],
+            Message("assistant", raw),
+            Message(
+                "user", f"That JSON does not match the schema:\n{listing}\nReply with corrected JSON only."
+            ),
+        ]
+    raise SchemaViolation(
+        f"{photo.source}: the vision server gave no schema-valid ingredient list after {max_retries + 1} "
+        f"attempts; last problems: " + "; ".join(f"{p}: {m}" for p, m in errors),
+        errors=errors,
+        attempts=max_retries + 1,
+    )
+
+
+def _problems(raw: str, schema: dict[str, object]) -> list[tuple[str, str]]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return [("$", f"the answer is not valid JSON ({exc.msg} at character {exc.pos})")]
+    errors = schema_errors(schema, value)
+    if errors:
+        return errors
+    try:
+        PhotoIngredients.model_validate(value)
+    except ValidationError as exc:
+        return [("$." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+    return []
+
+
+def recognise_remote(
+    photos: Sequence[Path | str | Photo],
+    backend: Backend,
+    *,
+    likely: float = LIKELY,
+    maybe: float = MAYBE,
+) -> Recognition:
+    """The vision-server twin of `recognise`: the same `Recognition`, merged per ingredient name."""
+    start = time.perf_counter()
+    best: dict[str, Found] = {}
+    counts: dict[str, int] = {}
+    for item in photos:
+        photo = item if isinstance(item, Photo) else open_photo(item)
+        for seen in ask_about_photo(backend, photo).items:
+            name = " ".join(seen.name.lower().split())
+            if seen.confidence < maybe or not name:
+                continue
+            counts[name] = counts.get(name, 0) + 1
+            if name in best and best[name].confidence >= seen.confidence:
+                continue
+            best[name] = Found(
+                ingredient=name,
+                confidence=seen.confidence,
+                status="likely" if seen.confidence >= likely else "maybe",
+                label=seen.name,
+                coarse="",
+                photo=photo.source,
+                box=(0, 0, *photo.image.size),
+                regions=0,
+                quantity=seen.count,
+            )
+    return Recognition(merged(best, counts), len(photos), len(photos), time.perf_counter() - start)
