@@ -296,15 +296,16 @@ async def api_job_events(job_id: str, request: Request) -> EventSourceResponse:
 
 @pages.get("/tubetalk", response_class=HTMLResponse)
 def tubetalk_page(request: Request, state: State) -> HTMLResponse:
-    return render(
-        request,
-        "tubetalk.html",
-        {
-            "jobs": state.jobs.recent(KIND),
-            "error": None,
-            "max_mb": state.settings.max_upload_bytes // (1024 * 1024),
-        },
-    )
+    return _tubetalk_page(request, state, error=None)
+
+
+def _tubetalk_page(request: Request, state: State, *, error: str | None, status: int = 200) -> HTMLResponse:
+    context = {
+        "jobs": state.jobs.recent(KIND),
+        "error": error,
+        "max_mb": state.settings.max_upload_bytes // (1024 * 1024),
+    }
+    return render(request, "tubetalk.html", context, status=status)
 
 
 @pages.post("/tubetalk", response_model=None)
@@ -322,15 +323,8 @@ async def tubetalk_submit(
         job = await create_job(state, file, url, count, False)
     except (BadInput, ValueError) as exc:
         message = "themes must be a whole number" if isinstance(exc, ValueError) else str(exc)
-        return render(
-            request,
-            "tubetalk.html",
-            {
-                "jobs": state.jobs.recent(KIND),
-                "error": message,
-                "max_mb": state.settings.max_upload_bytes // (1024 * 1024),
-            },
-            status=415 if isinstance(exc, Unsupported) else 400,
+        return _tubetalk_page(
+            request, state, error=message, status=415 if isinstance(exc, Unsupported) else 400
         )
     return RedirectResponse(f"/tubetalk/jobs/{job.id}", status_code=303)
 
