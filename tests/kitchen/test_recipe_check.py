@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 
 from localgenie.errors import BadInput
 from localgenie.kitchen.cooking import aggregate
@@ -61,11 +62,27 @@ def test_missing_excess_unused_and_unlisted_are_all_flagged() -> None:
     assert report.quantity_warnings == ["eggs: recipe uses 8 piece, the pantry holds 6 piece"]
     assert report.unused_ingredients == ["dill"]
     assert report.unlisted_in_steps == ["step 2 uses parmesan, which is not in the ingredient list"]
-    assert any("dill is marked as from the pantry" in n for n in report.notes)
+    assert report.mislabelled == ["dill is marked as from the pantry, but the pantry has none"]
+    assert not report.ok and len(report.problems) == 3
+    assert report.warnings == report.quantity_warnings  # buying eggs is a warning, not a failure
     shopping = {s.name: s.quantity for s in aggregate(report.needs)}
     assert shopping == {"egg": 2, "onion": 1, "dill": 1}
 
 
 def test_an_empty_recipe_is_refused() -> None:
+    with pytest.raises(ValidationError, match="at least 2 items"):
+        Recipe(title="Air", servings=1, ingredients=[], steps=[])
+    unchecked = Recipe.model_construct(title="Air", servings=1, ingredients=[], steps=[], tips=[])
     with pytest.raises(BadInput):
-        check_recipe(Recipe(title="Air", servings=1, ingredients=[], steps=[]), PANTRY, STAPLES)
+        check_recipe(unchecked, PANTRY, STAPLES)
+
+
+def test_a_duplicated_ingredient_is_one_problem_not_many() -> None:
+    recipe = Recipe(
+        title="Eggs",
+        servings=1,
+        ingredients=[_ing("eggs", 2), _ing("eggs", 2), _ing("egg", 1)],
+        steps=["Boil the eggs for eight minutes.", "Peel the eggs."],
+    )
+    report = check_recipe(recipe, PANTRY, STAPLES)
+    assert report.problems == ["eggs is listed more than once", "egg is listed more than once"]

@@ -54,6 +54,8 @@ class Nutrition:
 
 def grams(quantity: float, unit: str, ndb: str) -> float | None:
     """Weight of ``quantity unit`` of SR26 food ``ndb``, or None when no conversion is known."""
+    if unit not in units.UNITS:
+        return None  # a word no parser knows ("count", "handfull"): say so rather than guess
     if units.dimension(unit) == "mass":
         return units.convert(quantity, unit, "gram")
     weights: list[list[Any]] = _sr26()["weights"].get(ndb, [])
