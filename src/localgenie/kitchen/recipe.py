@@ -58,9 +58,9 @@ class Recipe(BaseModel):
 class CheckReport:
     """What the checker found.
 
-    ``problems`` make the recipe wrong (an ingredient listed twice, or claimed from a pantry that lacks
-    it, or listed but never used, or used but never listed) and are worth a regeneration; ``warnings``
-    (more than the pantry holds, a pantry item not marked as one) are shown to the cook.  Buying is
+    ``problems`` make the recipe wrong (an ingredient listed twice, listed but never used, or used but
+    never listed) and are worth a regeneration; ``warnings`` (``from_pantry`` wrong, which code can
+    correct; more than the pantry holds; a staple listed but unused) are shown to the cook.  Buying is
     neither: ``needs`` is the shopping list (feed it to `cooking.aggregate`)."""
 
     needs: list[Need] = field(default_factory=list)
@@ -75,21 +75,21 @@ class CheckReport:
     def problems(self) -> list[str]:
         return [
             *self.duplicates,
-            *self.mislabelled,
             *(f"{name} is listed but no step uses it" for name in self.unused_ingredients),
             *self.unlisted_in_steps,
         ]
 
     @property
     def warnings(self) -> list[str]:
-        return [*self.quantity_warnings, *self.notes]
+        return [*self.mislabelled, *self.quantity_warnings, *self.notes]
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _key(name: str) -> str:
+def ingredient_key(name: str) -> str:
+    """The canonical ingredient a name refers to (the pantry's ``canonical``), else its cleaned words."""
     return vocab.canonicalize(name) or vocab.cleaned_name(name) or name.strip().lower()
 
 
@@ -103,7 +103,7 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
         stock.setdefault(item.canonical, []).append(item)
     listed: set[str] = set()
     for ing in recipe.ingredients:
-        key = _key(ing.name)
+        key = ingredient_key(ing.name)
         if key in listed:
             report.duplicates.append(f"{ing.name} is listed more than once")
             continue
@@ -125,7 +125,7 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
     steps_text = [s for s in recipe.steps]
     checked: set[str] = set()
     for ing in recipe.ingredients:
-        key = _key(ing.name)
+        key = ingredient_key(ing.name)
         if key in checked:
             continue
         checked.add(key)
@@ -135,7 +135,10 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
             (head & vocab.words_of(step)) or (wanted & vocab.words_of(step) and len(wanted) == 1)
             for step in steps_text
         ):
-            report.unused_ingredients.append(ing.name)
+            if key in staples:
+                report.notes.append(f"{ing.name} is listed but no step uses it (a staple: harmless)")
+            else:
+                report.unused_ingredients.append(ing.name)
     dish = vocab.words_of(recipe.title)  # "bake until the quiche is set" names the dish, not an ingredient
     for number, step in enumerate(steps_text, start=1):
         for key in sorted(vocab.mentions(step)):
