@@ -83,17 +83,10 @@ GOOD = _recipe(
         "Beat the eggs, pour over the spinach, crumble in the feta and scatter the chives.",
     ],
 )
-UNUSED_TOMATOES = _recipe(
-    [
-        ("eggs", 4, None, True),
-        ("spinach", 1, "bag", True),
-        ("feta", 80, "gram", True),
-        ("tomatoes", 2, None, True),
-    ],
-    [
-        "Wilt the spinach in a hot pan with a little olive oil.",
-        "Beat the eggs, pour over the spinach and crumble in the feta.",
-    ],
+# Dropping the unused tomatoes would leave one ingredient: code cannot repair this, only a rewrite can.
+ONE_USED = _recipe(
+    [("eggs", 4, None, True), ("tomatoes", 2, None, True)],
+    ["Beat the eggs with a pinch of salt.", "Cook the eggs gently, stirring, until just set."],
 )
 
 
@@ -103,10 +96,26 @@ def stocked(kitchen: sqlite3.Connection) -> sqlite3.Connection:
     return kitchen
 
 
-def test_a_recipe_with_a_problem_is_written_again_once_and_the_better_one_kept(
+def test_a_list_that_disagrees_with_the_steps_is_repaired_by_code_without_asking_again(
     stocked: sqlite3.Connection,
 ) -> None:
-    backend = ScriptedBackend([UNUSED_TOMATOES, GOOD])
+    """Tomatoes listed but unused are dropped; garlic used by a step but unlisted is added, to buy."""
+    slips = _recipe(
+        [("eggs", 4, None, True), ("spinach", 1, "bag", True), ("tomatoes", 2, None, True)],
+        ["Fry the garlic and wilt the spinach in it.", "Pour over the beaten eggs and cook until set."],
+    )
+    backend = ScriptedBackend([slips])
+    result = generate_recipe(stocked, backend, today=TODAY)
+    assert result.attempts == 1 and len(backend.chats) == 1 and result.check.ok
+    assert [i.name for i in result.recipe.ingredients] == ["eggs", "spinach", "garlic"]
+    assert result.notes == ["dropped tomatoes: no step uses it", "added garlic (as needed): a step uses it"]
+    assert [(s.name, s.quantity) for s in result.shopping] == [("garlic", None)]
+
+
+def test_when_code_cannot_repair_it_the_model_writes_it_again_once_and_the_better_one_is_kept(
+    stocked: sqlite3.Connection,
+) -> None:
+    backend = ScriptedBackend([ONE_USED, GOOD])
     events: list[tuple[str, str]] = []
     result = generate_recipe(
         stocked, backend, use=["spinach"], today=TODAY, on_event=lambda k, d: events.append((k, d))
@@ -118,7 +127,7 @@ def test_a_recipe_with_a_problem_is_written_again_once_and_the_better_one_kept(
     assert result.recipe.title == "Spinach and Feta Omelette"
     assert [s.name for s in result.shopping] == ["chives"]  # not in the pantry, not a staple: buy it
     assert "".join(d for k, d in events if k == "text") == json.dumps(
-        UNUSED_TOMATOES, separators=(",", ":")
+        ONE_USED, separators=(",", ":")
     ) + json.dumps(GOOD, separators=(",", ":"))
     assert any("problem" in d for k, d in events if k == "status")
 
@@ -131,7 +140,7 @@ def test_a_recipe_with_a_problem_is_written_again_once_and_the_better_one_kept(
 
 
 def test_a_second_failure_is_returned_with_its_problems_not_hidden(stocked: sqlite3.Connection) -> None:
-    backend = ScriptedBackend([UNUSED_TOMATOES, UNUSED_TOMATOES])
+    backend = ScriptedBackend([ONE_USED, ONE_USED])
     result = generate_recipe(stocked, backend, today=TODAY)
     assert result.attempts == 2 and len(backend.chats) == 2
     assert result.check.problems == ["tomatoes is listed but no step uses it"]

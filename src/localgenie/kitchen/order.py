@@ -26,15 +26,24 @@ class OrderLine(BaseModel):
 
     item: str = Field(description="menu item as said, e.g. 'pepperoni pizza'")
     size: str | None = Field(default=None, description="size if said: small, medium or large")
-    quantity: int = Field(default=1, description="how many of exactly this item")
-    add: list[str] = Field(default_factory=list, description="extras asked for, e.g. 'extra cheese'")
-    remove: list[str] = Field(default_factory=list, description="things to leave off, e.g. 'olives'")
+    quantity: int = Field(default=1, description="how many are exactly like this line")
+    add: list[str] = Field(
+        default_factory=list, description="extras said for these ones only, e.g. 'extra cheese'; else []"
+    )
+    remove: list[str] = Field(
+        default_factory=list, description="things said to leave off these ones, e.g. 'olives'; else []"
+    )
 
 
 class Order(BaseModel):
     """A food order."""
 
-    lines: list[OrderLine] = Field(description="one line per distinct item; split if only some get a change")
+    # Measured on the default model: "two large pepperonis ... extra cheese on one of the large" put the
+    # cheese on both and appended garlic bread nobody asked for; these words target both mistakes.
+    lines: list[OrderLine] = Field(
+        description="only what the text orders, one line per group of identical items; when a change "
+        "applies to only some, split them: 1 with the change, the rest without"
+    )
 
 
 # --- the menu file ---------------------------------------------------------------------------------------

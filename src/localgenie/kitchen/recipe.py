@@ -69,6 +69,7 @@ class CheckReport:
     unlisted_in_steps: list[str] = field(default_factory=list)
     mislabelled: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    unlisted_keys: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -146,6 +147,8 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
                 report.unlisted_in_steps.append(
                     f"step {number} uses {key}, which is not in the ingredient list"
                 )
+                if key not in report.unlisted_keys:
+                    report.unlisted_keys.append(key)
     return report
 
 
