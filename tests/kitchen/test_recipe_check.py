@@ -86,3 +86,14 @@ def test_a_duplicated_ingredient_is_one_problem_not_many() -> None:
     )
     report = check_recipe(recipe, PANTRY, STAPLES)
     assert report.problems == ["eggs is listed more than once", "egg is listed more than once"]
+
+
+def test_a_step_may_name_an_ingredient_by_a_shorter_word() -> None:
+    """Dropping an ingredient a step does use is worse than missing an unused one: be lenient."""
+    recipe = Recipe(
+        title="Chicken with feta",
+        servings=2,
+        ingredients=[_ing("chicken breast", 2, from_pantry=False), _ing("feta cheese", 50, "g")],
+        steps=["Cook the chicken in a hot pan.", "Sprinkle the cheese over and serve."],
+    )
+    assert check_recipe(recipe, PANTRY, STAPLES).unused_ingredients == []
