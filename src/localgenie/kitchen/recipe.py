@@ -132,8 +132,9 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
         checked.add(key)
         # Lenient on purpose: an ingredient wrongly called unused gets dropped by `generate`'s repair,
         # which is worse than missing one.  "Cook the chicken" uses "chicken breast"; "sprinkle the
-        # cheese" uses "feta cheese" (the name's last word).
+        # cheese" uses "feta cheese" (the name's last word) and "feta" (SR26: "Cheese, feta").
         words = vocab.words_of(key) | (vocab.words_of(ing.name.split()[-1]) if ing.name.split() else set())
+        words |= _kind_words(key)
         if not any(words & vocab.words_of(step) for step in steps_text):
             if key in staples:
                 report.notes.append(f"{ing.name} is listed but no step uses it (a staple: harmless)")
@@ -149,6 +150,17 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
                 if key not in report.unlisted_keys:
                     report.unlisted_keys.append(key)
     return report
+
+
+def _kind_words(key: str) -> set[str]:
+    """The kind of food an ingredient is, from its SR26 description's head ("Cheese, feta" -> cheese;
+    "Fish, salmon, ..." -> fish); empty when the head is long or unknown."""
+    from localgenie.kitchen.nutrition import food_description
+
+    entry = vocab.vocabulary().get(key)
+    description = food_description(entry.ndb) if entry is not None and entry.ndb else None
+    head = description.split(",")[0] if description else ""
+    return vocab.words_of(head) if 0 < len(head.split()) <= 2 else set()
 
 
 def _unit(unit: str | None) -> str | None:
