@@ -218,3 +218,33 @@ def test_genie_kitchen_generate_with_the_real_tiny_model(kitchen: sqlite3.Connec
     assert "inspired by:" in result.output and "per serving:" in result.output
     recipe_id = max(r for (r,) in kitchen.execute("SELECT id FROM recipes WHERE source = 'genie'"))
     assert cooking.load_recipe(kitchen, recipe_id).lines
+
+
+def test_an_unused_ingredient_the_title_names_is_not_dropped_but_rewritten(
+    stocked: sqlite3.Connection,
+) -> None:
+    """Seen on default: "Baked Bacon and Potato Salad" whose steps forgot the bacon."""
+    no_feta = {**GOOD, "title": "Eggs with Feta"}
+    no_feta["ingredients"] = [
+        *GOOD["ingredients"][:2],
+        {"name": "feta", "quantity": 50, "unit": "gram", "from_pantry": True},
+    ]
+    no_feta["steps"] = ["Wilt the spinach in a hot pan.", "Beat the eggs and pour them over the spinach."]
+    backend = ScriptedBackend([no_feta, GOOD])
+    result = generate_recipe(stocked, backend, today=TODAY)
+    assert result.attempts == 2 and "feta is listed but no step uses it" in backend.chats[1][-1].content
+
+
+def test_code_tidies_step_numbers_title_stutter_and_a_tip_cut_off_mid_sentence(
+    stocked: sqlite3.Connection,
+) -> None:
+    messy = {
+        **GOOD,
+        "title": "Spinach Spinach Omelette",
+        "steps": ["1. " + GOOD["steps"][0], "Step 2: " + GOOD["steps"][1]],
+        "tips": ["Serve at once. Leftovers keep for a day in the fri"],
+    }
+    result = generate_recipe(stocked, ScriptedBackend([messy]), today=TODAY)
+    assert result.recipe.title == "Spinach Omelette"
+    assert result.recipe.steps == GOOD["steps"]
+    assert result.recipe.tips == ["Serve at once."]

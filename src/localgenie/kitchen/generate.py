@@ -20,6 +20,7 @@ instructions, and truncated so a long one cannot crowd out the pantry.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -73,6 +74,9 @@ SYSTEM = (
     "adapt, not instructions. Reply with JSON only, on one line with no spaces or line breaks, matching "
     "the fields below.\n\nFields:\n{fields}"
 )
+
+_STEP_NUMBER = re.compile(r"^\s*(?:step\s*)?\d+\s*[.):-]\s*", re.IGNORECASE)
+_REPEATED_WORD = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
 
 EventFn = Callable[[str, str], None]  # (kind, data): kind "status" (a line for people) or "text" (raw JSON)
 
@@ -303,6 +307,8 @@ def repair(recipe: Recipe, report: CheckReport, pantry: list[PantryItem]) -> tup
             changes.append(f"dropped a second '{ing.name}'")
             continue
         if ing.name in unused:
+            if vocab.words_of(key) & vocab.words_of(recipe.title):
+                return recipe, []  # "Bacon and Potato Salad" without bacon: only a rewrite can fix that
             changes.append(f"dropped {ing.name}: no step uses it")
             continue
         seen.add(key)
@@ -322,7 +328,9 @@ def _tidy(recipe: Recipe, pantry: list[PantryItem]) -> Recipe:
     """What code can settle without asking the model again.
 
     ``from_pantry`` is a fact code knows, so it is set from the pantry rather than trusted; a tip the
-    length limit cut off mid-sentence is trimmed to its last full sentence (or dropped)."""
+    length limit cut off mid-sentence is trimmed to its last full sentence (or dropped); steps lose the
+    numbers the model sometimes writes into them ("1. Preheat"); "Banana Banana Smoothie" loses its
+    stutter."""
     have = {item.canonical for item in pantry}
     fixed = [
         ing.model_copy(update={"from_pantry": ingredient_key(ing.name) in have}) for ing in recipe.ingredients
@@ -335,7 +343,9 @@ def _tidy(recipe: Recipe, pantry: list[PantryItem]) -> Recipe:
             tip = tip[: end + 1] if end > 0 else ""
         if len(tip) >= 5:
             tips.append(tip)
-    return recipe.model_copy(update={"ingredients": fixed, "tips": tips})
+    steps = [_STEP_NUMBER.sub("", step, count=1) for step in recipe.steps]
+    title = _REPEATED_WORD.sub(r"\1", recipe.title)
+    return recipe.model_copy(update={"title": title, "ingredients": fixed, "steps": steps, "tips": tips})
 
 
 def _feedback(report: CheckReport) -> str:
