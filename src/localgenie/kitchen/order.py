@@ -7,6 +7,7 @@ reported as a problem and left out of the total, so a hallucinated "truffle pizz
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -180,7 +181,15 @@ def order_schema(menu: Menu) -> dict[str, Any]:
     nearest item, so it is reported, never silently swapped for something else.
     """
     schema = Order.model_json_schema()
-    line = schema["$defs"]["OrderLine"]["properties"]
+    line_schema = schema["$defs"]["OrderLine"]
+    # "said" comes first: the model copies the words before it names an item, which anchors each line
+    # to the text, and code drops a line whose words are not in the text (an invented garlic bread).
+    line_schema["properties"] = {
+        "said": {"type": "string", "description": "the words of the text this line comes from, copied"},
+        **line_schema["properties"],
+    }
+    line_schema["required"] = ["said", *line_schema.get("required", [])]
+    line = line_schema["properties"]
     line["item"] = {"enum": [item.name for item in menu.items], "description": "which menu item"}
     sizes = sorted({size for item in menu.items for size in item.sizes})
     if sizes:
@@ -207,7 +216,59 @@ def order_from_text(
     result = extract(text, order_schema(menu), model=model)
     data = result.model_dump() if isinstance(result, BaseModel) else dict(result)
     missing = [str(thing) for thing in data.pop("not_on_menu", None) or []]
-    order = Order.model_validate(data)
+    lines, notes = _anchored_lines(text, data.get("lines", []))
+    order = Order.model_validate({**data, "lines": lines})
     priced = price_order(order, menu)
+    priced.problems += notes
     priced.problems += [f"{thing!r} is not on the menu, not priced" for thing in missing]
     return order, priced
+
+
+_PART_OF = re.compile(r"\b(one|two|three|\d+) of (the|them|those)\b")
+
+
+def _anchored_lines(text: str, lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Hold each line to the words it came from (``said``), so code, not the model, settles:
+
+    - a line whose words are not in the text was invented: dropped;
+    - an extra or a removal its words do not mention belongs to another line: dropped ("two large
+      pepperonis" does not get the extra cheese said for "one of the large");
+    - "extra cheese on one of the large" is part of an item already counted: taken out of that line.
+    """
+    kept: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for line in lines:
+        said = str(line.pop("said", "") or "")
+        if said and _squash(said) not in _squash(text):
+            notes.append(f"{line.get('item')!r} ({said!r}) is not in the order text, not added")
+            continue
+        if said:
+            words = set(_squash(said).split())
+            for field in ("add", "remove"):
+                for change in list(line.get(field) or []):
+                    if not set(_squash(change).split()) - {"extra", "no"} <= words:
+                        line[field].remove(change)
+                        notes.append(f"{change!r} was not said for {said!r}: left off that line")
+            line["_part"] = bool(_PART_OF.search(_squash(said)))
+        kept.append(line)
+    for line in [x for x in kept if x.pop("_part", False)]:
+        whole = next(
+            (
+                x
+                for x in kept
+                if x is not line
+                and x.get("item") == line.get("item")
+                and x.get("size") == line.get("size")
+                and int(x.get("quantity", 1)) > int(line.get("quantity", 1))
+            ),
+            None,
+        )
+        if whole is not None:
+            whole["quantity"] = int(whole.get("quantity", 1)) - int(line.get("quantity", 1))
+    for line in kept:
+        line.pop("_part", None)
+    return kept, notes
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())
