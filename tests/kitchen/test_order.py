@@ -77,9 +77,9 @@ def test_order_from_text_uses_the_given_extraction_function() -> None:
             "not_on_menu": ["truffle pizza"],
         }
 
-    order, priced = order_from_text("Two garlic  breads", load_menu(MENU), fake_extract, model="tiny")
+    order, priced = order_from_text("Two garlic  breads, a truffle pizza", load_menu(MENU), fake_extract, model="tiny")
     text, schema, model = seen[0]
-    assert (text, model) == ("Two garlic  breads", "tiny")
+    assert (text, model) == ("Two garlic  breads, a truffle pizza", "tiny")
     assert next(iter(schema["$defs"]["OrderLine"]["properties"])) == "said"
     assert "'Soda' ('a soda') is not in the order text, not added" in priced.problems
     item_schema = schema["$defs"]["OrderLine"]["properties"]["item"]
@@ -137,10 +137,11 @@ def test_code_holds_each_line_to_the_words_it_came_from() -> None:
                     "remove": [],
                 },
             ],
-            "not_on_menu": [],
+            "not_on_menu": ["Soda"],
         }
 
     _, priced = order_from_text(text, load_menu(MENU), as_default_did)
+    assert not any("Soda" in p for p in priced.problems)  # not said, so not even reported
     assert [(x.quantity, x.description) for x in priced.lines] == [
         (1, "large Pepperoni pizza"),
         (1, "medium Veggie pizza (no olives)"),

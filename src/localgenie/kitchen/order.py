@@ -185,7 +185,11 @@ def order_schema(menu: Menu) -> dict[str, Any]:
     # "said" comes first: the model copies the words before it names an item, which anchors each line
     # to the text, and code drops a line whose words are not in the text (an invented garlic bread).
     line_schema["properties"] = {
-        "said": {"type": "string", "description": "the words of the text this line comes from, copied"},
+        "said": {
+            "type": "string",
+            "maxLength": 60,
+            "description": "the few words of the text about this item only, copied",
+        },
         **line_schema["properties"],
     }
     line_schema["required"] = ["said", *line_schema.get("required", [])]
@@ -215,7 +219,9 @@ def order_from_text(
         raise BadInput("the order text is empty")
     result = extract(text, order_schema(menu), model=model)
     data = result.model_dump() if isinstance(result, BaseModel) else dict(result)
-    missing = [str(thing) for thing in data.pop("not_on_menu", None) or []]
+    said_missing = [str(thing) for thing in data.pop("not_on_menu", None) or []]
+    # "not on the menu" must also be something the text says (default listed a soda nobody ordered).
+    missing = [t for t in said_missing if set(_squash(t).split()) <= set(_squash(text).split())]
     lines, notes = _anchored_lines(text, data.get("lines", []))
     order = Order.model_validate({**data, "lines": lines})
     priced = price_order(order, menu)
@@ -243,7 +249,7 @@ def _anchored_lines(text: str, lines: list[dict[str, Any]]) -> tuple[list[dict[s
             notes.append(f"{line.get('item')!r} ({said!r}) is not in the order text, not added")
             continue
         if said:
-            words = set(_squash(said).split())
+            words = set(_clause(_squash(text), _squash(said)).split())
             for field in ("add", "remove"):
                 for change in list(line.get(field) or []):
                     if not set(_squash(change).split()) - {"extra", "no"} <= words:
@@ -268,6 +274,17 @@ def _anchored_lines(text: str, lines: list[dict[str, Any]]) -> tuple[list[dict[s
     for line in kept:
         line.pop("_part", None)
     return kept, notes
+
+
+def _clause(text: str, said: str) -> str:
+    """The comma-separated part of the text around ``said`` ("one medium veggie" -> "one medium veggie
+    without olives"): a model copying a few words may stop before the change it then lists."""
+    start = text.find(said)
+    if start < 0:
+        return said
+    left = text.rfind(",", 0, start) + 1
+    right = text.find(",", start + len(said))
+    return text[left : right if right >= 0 else len(text)]
 
 
 def _squash(text: str) -> str:
