@@ -77,11 +77,13 @@ def test_order_from_text_uses_the_given_extraction_function() -> None:
             "not_on_menu": ["truffle pizza"],
         }
 
-    order, priced = order_from_text("Two garlic  breads, a truffle pizza", load_menu(MENU), fake_extract, model="tiny")
+    order, priced = order_from_text(
+        "Two garlic  breads, a truffle pizza", load_menu(MENU), fake_extract, model="tiny"
+    )
     text, schema, model = seen[0]
     assert (text, model) == ("Two garlic  breads, a truffle pizza", "tiny")
     assert next(iter(schema["$defs"]["OrderLine"]["properties"])) == "said"
-    assert "'Soda' ('a soda') is not in the order text, not added" in priced.problems
+    assert "'Soda' ('a soda') is not in the order text, not added" in priced.corrections
     item_schema = schema["$defs"]["OrderLine"]["properties"]["item"]
     assert "Garlic bread" in item_schema["enum"] and "Pepperoni pizza" in item_schema["enum"]
     assert priced.total == Decimal("10.00") and order.lines[0].quantity == 2
@@ -148,3 +150,4 @@ def test_code_holds_each_line_to_the_words_it_came_from() -> None:
         (1, "large Pepperoni pizza (+ extra cheese)"),
     ]
     assert priced.total == Decimal("16.00") + Decimal("14.00") + Decimal("17.50")
+    assert priced.problems == [] and len(priced.corrections) == 2

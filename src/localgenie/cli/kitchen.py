@@ -484,6 +484,8 @@ def order(
         table.add_row(str(line.quantity), line.description, f"{line.unit_price}", f"{line.total}")
     console.print(table)
     console.print(f"[bold]Total: {priced.total} {priced.currency}[/bold]")
+    for correction in priced.corrections:
+        console.print(f"[dim]corrected: {correction}[/dim]")
     for problem in priced.problems:
         console.print(f"[yellow]{problem}[/yellow]")
     if priced.problems:

@@ -116,6 +116,9 @@ class PricedOrder:
     currency: str
     lines: list[PricedLine] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The model's slips that code corrected (an extra on the wrong line, an invented item): shown, but
+    # the order as priced is what the text says.
+    corrections: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -225,7 +228,7 @@ def order_from_text(
     lines, notes = _anchored_lines(text, data.get("lines", []))
     order = Order.model_validate({**data, "lines": lines})
     priced = price_order(order, menu)
-    priced.problems += notes
+    priced.corrections += notes
     priced.problems += [f"{thing!r} is not on the menu, not priced" for thing in missing]
     return order, priced
 
