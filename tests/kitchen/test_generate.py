@@ -211,7 +211,7 @@ def test_genie_kitchen_generate_with_the_real_tiny_model(kitchen: sqlite3.Connec
     """The whole command on the real model: whatever tiny writes, it is schema-valid, checked and stored."""
     from localgenie.cli.kitchen import app
 
-    pantry.add_items(kitchen, PANTRY)
+    pantry.add_items(kitchen, [NewItem(i.name, i.quantity, i.unit, opened=i.opened) for i in PANTRY])
     db_path = Path(kitchen.execute("PRAGMA database_list").fetchone()[2])
     result = CliRunner().invoke(app, ["generate", "--db", str(db_path), "-m", "tiny", "--use", "spinach"])
     assert result.exit_code == 0, result.output
@@ -248,3 +248,18 @@ def test_code_tidies_step_numbers_title_stutter_and_a_tip_cut_off_mid_sentence(
     assert result.recipe.title == "Spinach Omelette"
     assert result.recipe.steps == GOOD["steps"]
     assert result.recipe.tips == ["Serve at once."]
+
+
+class FailingRewrite(ScriptedBackend):
+    """First answer replayed; every later one is cut off, so the rewrite cannot produce valid JSON."""
+
+    def prompt(self, messages: list[Message], options: GenerationOptions | None = None) -> Response:
+        if self.chats:
+            self.answers.append('{"title":"Sp')
+        return super().prompt(messages, options)
+
+
+def test_a_rewrite_that_fails_keeps_the_first_recipe_with_its_problems(stocked: sqlite3.Connection) -> None:
+    result = generate_recipe(stocked, FailingRewrite([ONE_USED]), today=TODAY)
+    assert result.attempts == 2 and result.check.problems == ["tomatoes is listed but no step uses it"]
+    assert "the rewrite failed" in result.notes[-1]

@@ -346,6 +346,8 @@ def generate(
         console.print(f"  {number}. {step}")
     for tip in r.tips:
         console.print(f"  [dim]tip: {tip}[/dim]")
+    for note in result.notes:
+        console.print(f"[dim]note: {note}[/dim]")
     for problem in result.check.problems:
         console.print(f"[red]check:[/red] {problem}")
     for warning in result.check.warnings:

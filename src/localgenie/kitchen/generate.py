@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from localgenie.errors import BadInput
+from localgenie.errors import BadInput, SchemaViolation
 from localgenie.kitchen import units, vocab
 from localgenie.kitchen.cooking import ShoppingItem, aggregate, load_recipe
 from localgenie.kitchen.corpus import RecipeRecord, recipe_count, save_recipe
@@ -41,6 +41,7 @@ from localgenie.kitchen.recipe import CheckReport, Recipe, RecipeIngredient, che
 from localgenie.kitchen.suggest import Filters, Suggestion, suggest
 from localgenie.llm import Backend, Message, Usage
 from localgenie.structured import complete_details, load_schema
+from localgenie.structured.extract import DEFAULT_MAX_RETRIES
 from localgenie.structured.prompt import describe_schema
 
 RECIPE_UNITS = (
@@ -140,6 +141,8 @@ def generate_recipe(
             chat,
             schema,
             backend=backend,
+            # The rewrite is a second chance, not a must: one try, and the first recipe if it fails.
+            max_retries=DEFAULT_MAX_RETRIES if attempt == 1 else 0,
             max_tokens=MAX_TOKENS,
             # No prompt-lookup drafts: a new recipe copies little from its prompt, and on the default
             # model the rejected drafts made writing 2.6x slower (95 s vs 36 s for one recipe).
@@ -162,10 +165,15 @@ def generate_recipe(
             emit("status", "fixed by code: " + "; ".join(repairs))
         else:
             retry = [*messages, Message("assistant", raw), Message("user", _feedback(report))]
-            second, _raw, second_report = write(retry, 2)
             attempts = 2
-            if len(second_report.problems) <= len(report.problems):
-                recipe, report = second, second_report
+            try:
+                second, _raw, second_report = write(retry, 2)
+            except SchemaViolation as exc:  # keep the first recipe, its problems shown, over nothing
+                notes.append(f"the rewrite failed ({exc}); showing the first version")
+                emit("status", notes[-1])
+            else:
+                if len(second_report.problems) <= len(report.problems):
+                    recipe, report = second, second_report
     recipe_id = _store(conn, recipe, examples)
     stored = load_recipe(conn, recipe_id)
     nutrition = recipe_nutrition(
