@@ -37,7 +37,14 @@ from localgenie.kitchen.corpus import RecipeRecord, recipe_count, save_recipe
 from localgenie.kitchen.ingredients import ParsedIngredient
 from localgenie.kitchen.nutrition import Nutrition, recipe_nutrition
 from localgenie.kitchen.pantry import PantryItem, list_items, staples
-from localgenie.kitchen.recipe import CheckReport, Recipe, RecipeIngredient, check_recipe, ingredient_key
+from localgenie.kitchen.recipe import (
+    CheckReport,
+    Recipe,
+    RecipeIngredient,
+    check_recipe,
+    ingredient_key,
+    ingredient_words,
+)
 from localgenie.kitchen.suggest import Filters, Suggestion, suggest
 from localgenie.llm import Backend, Message, Usage
 from localgenie.structured import complete_details, load_schema
@@ -315,7 +322,7 @@ def repair(recipe: Recipe, report: CheckReport, pantry: list[PantryItem]) -> tup
             changes.append(f"dropped a second '{ing.name}'")
             continue
         if ing.name in unused:
-            if vocab.words_of(key) & vocab.words_of(recipe.title):
+            if ingredient_words(ing.name) & vocab.words_of(recipe.title):
                 return recipe, []  # "Bacon and Potato Salad" without bacon: only a rewrite can fix that
             changes.append(f"dropped {ing.name}: no step uses it")
             continue

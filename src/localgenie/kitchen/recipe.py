@@ -133,8 +133,7 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
         # Lenient on purpose: an ingredient wrongly called unused gets dropped by `generate`'s repair,
         # which is worse than missing one.  "Cook the chicken" uses "chicken breast"; "sprinkle the
         # cheese" uses "feta cheese" (the name's last word) and "feta" (SR26: "Cheese, feta").
-        words = vocab.words_of(key) | (vocab.words_of(ing.name.split()[-1]) if ing.name.split() else set())
-        words |= _kind_words(key)
+        words = ingredient_words(ing.name)
         if not any(words & vocab.words_of(step) for step in steps_text):
             if key in staples:
                 report.notes.append(f"{ing.name} is listed but no step uses it (a staple: harmless)")
@@ -150,6 +149,14 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
                 if key not in report.unlisted_keys:
                     report.unlisted_keys.append(key)
     return report
+
+
+def ingredient_words(name: str) -> set[str]:
+    """Words that refer to an ingredient in a step or a title: its canonical name's, its name's last
+    word, and its kind of food ("feta" -> feta, cheese)."""
+    key = ingredient_key(name)
+    last = name.split()[-1] if name.split() else ""
+    return vocab.words_of(key) | vocab.words_of(last) | _kind_words(key)
 
 
 def _kind_words(key: str) -> set[str]:
