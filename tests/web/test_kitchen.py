@@ -61,6 +61,13 @@ def test_kitchen_page_add_confirm_and_remove(client: TestClient) -> None:
     assert len(client.get("/api/pantry").json()) == 1
 
 
+def test_page_add_with_nothing_to_read_shows_the_reason(client: TestClient) -> None:
+    # An async page route using the request's kitchen connection (opened on a worker thread).
+    response = client.post("/kitchen/add", data={"text": "  ", "mode": "lines", "csrf_token": _csrf(client)})
+    assert response.status_code == 400 and 'id="add-error"' in response.text
+    assert "nothing to add" in response.text
+
+
 def test_plain_words_go_through_the_model_and_the_confirm_step(settings: WebSettings) -> None:
     answer = json.dumps(
         {
