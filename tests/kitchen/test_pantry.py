@@ -165,6 +165,8 @@ def test_bad_edits_are_refused_and_change_nothing(
 def test_editing_an_unknown_item_says_so(conn: sqlite3.Connection) -> None:
     with pytest.raises(NotFound, match="no pantry item with id 99"):
         pantry.update_item(conn, 99, quantity=1)
+    with pytest.raises(NotFound):  # beyond SQLite's integers: no such row, not an OverflowError
+        pantry.remove_item(conn, str(2**64))
 
 
 # --- bad input: clear errors, nothing stored -------------------------------------------------------------

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from localgenie.errors import BadInput, Conflict, NotFound
 from localgenie.kitchen import units
-from localgenie.kitchen.db import Transaction
+from localgenie.kitchen.db import MAX_ROWID, Transaction
 from localgenie.kitchen.pantry import PantryItem, get_item, list_items, staples
 
 
@@ -66,10 +66,12 @@ class CookPlan:
 
 
 def load_recipe(conn: sqlite3.Connection, recipe_id: int) -> StoredRecipe:
-    row = conn.execute(
-        "SELECT id, title, servings, total_time_min, lines, directions FROM recipes WHERE id = ?",
-        (recipe_id,),
-    ).fetchone()
+    row = None
+    if 0 < recipe_id <= MAX_ROWID:
+        row = conn.execute(
+            "SELECT id, title, servings, total_time_min, lines, directions FROM recipes WHERE id = ?",
+            (recipe_id,),
+        ).fetchone()
     if row is None:
         raise NotFound(f"no recipe with id {recipe_id}: ids are shown by `genie kitchen suggest`")
     lines = [Line(t, q, u, k) for t, q, u, k in json.loads(row[4])]

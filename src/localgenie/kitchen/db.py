@@ -174,6 +174,9 @@ def connect(path: Path | str | None = None, *, check_same_thread: bool = True) -
     return conn
 
 
+MAX_ROWID = 2**63 - 1  # SQLite's largest integer: a larger id names no row (and cannot be bound)
+
+
 class Transaction:
     """``with Transaction(conn):`` - BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from localgenie.errors import BadInput, NotFound
 from localgenie.kitchen import expiry, units, vocab
-from localgenie.kitchen.db import Transaction
+from localgenie.kitchen.db import MAX_ROWID, Transaction
 
 MAX_SHELF_LIFE = timedelta(days=365 * 30)  # beyond this a date is a typo, not a tin of beans
 
@@ -190,7 +190,9 @@ def _row(row: tuple[Any, ...]) -> PantryItem:
 
 
 def get_item(conn: sqlite3.Connection, item_id: int) -> PantryItem:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
+    row = None
+    if 0 < item_id <= MAX_ROWID:
+        row = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
     if row is None:
         raise NotFound(f"no pantry item with id {item_id}: see `genie kitchen list`")
     return _row(row)
