@@ -67,6 +67,11 @@ class ModelQueue:
 
     async def run(self, work: Callable[[Backend], T]) -> T:
         """Run ``work(backend)`` on the model thread; raise `QueueFull` when the line is full."""
+        return await self.run_cpu(lambda: work(self.backend()))
+
+    async def run_cpu(self, work: Callable[[], T]) -> T:
+        """Run CPU-heavy work that needs no language model (photo recognition) in the same line: on two
+        cores a recogniser and a decoder running side by side only make each other slower."""
         with self._count_lock:
             if self._pending > self.capacity:
                 self.refused += 1
@@ -80,13 +85,13 @@ class ModelQueue:
 
     def run_sync(self, work: Callable[[Backend], T]) -> T:
         """For background job threads: wait for the model without counting against the request line."""
-        return self._timed(work)
+        return self._timed(lambda: work(self.backend()))
 
-    def _timed(self, work: Callable[[Backend], T]) -> T:
+    def _timed(self, work: Callable[[], T]) -> T:
         with self._model_lock:
             started = time.perf_counter()
             try:
-                return work(self.backend())
+                return work()
             finally:
                 self._durations.append(time.perf_counter() - started)
                 self.completed += 1

@@ -1,4 +1,5 @@
-// Genie pages work without JavaScript; this file only adds live job progress and busy buttons.
+// Genie pages work without JavaScript; this file only adds live job progress, busy buttons and forms that
+// submit themselves when a value changes (servings on a recipe card).
 "use strict";
 
 function watchJob(box) {
@@ -26,6 +27,9 @@ function watchJob(box) {
 document.addEventListener("DOMContentLoaded", () => {
   const box = document.querySelector("[data-events]");
   if (box) watchJob(box);
+  for (const form of document.querySelectorAll("form[data-autosubmit]")) {
+    form.addEventListener("change", () => form.requestSubmit());
+  }
   for (const form of document.querySelectorAll("form[data-busy]")) {
     form.addEventListener("submit", () => {
       const button = form.querySelector("button[type=submit]");
