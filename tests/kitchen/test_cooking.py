@@ -122,3 +122,9 @@ def test_nutrition_per_serving_and_unmatched_lines() -> None:
     }
     with pytest.raises(BadInput):
         recipe_nutrition([], servings=0)
+
+
+def test_nutrition_names_a_unit_it_does_not_know_instead_of_failing() -> None:
+    """A generated recipe once said "12 count eggs": the whole recipe failed with a conversion error."""
+    result = recipe_nutrition([("12 count eggs", 12, "count", "egg")], servings=2)
+    assert [x.problem for x in result.unmatched] == ["no gram weight for 'count' of this food"]

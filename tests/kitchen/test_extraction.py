@@ -51,6 +51,16 @@ def test_dozen_as_a_unit_and_stated_expiry() -> None:
     assert (items[0].quantity, items[0].unit, items[0].expires) == (12, None, date(2026, 4, 1))
 
 
+def test_the_word_none_as_a_unit_means_a_count() -> None:
+    """Seen on the default model: "an onion" came back with unit "none", which stopped the whole add."""
+    drafts = [
+        PantryItemDraft(name="onion", quantity=1, unit="none"),
+        PantryItemDraft(name="leek", unit="N/A"),
+    ]
+    items = drafts_to_items(PantryExtraction(items=drafts), TODAY)
+    assert [(i.name, i.quantity, i.unit) for i in items] == [("onion", 1, None), ("leek", 1, None)]
+
+
 def test_extraction_function_is_called_with_the_schema() -> None:
     calls: list[Any] = []
 

@@ -69,11 +69,21 @@ def test_order_from_text_uses_the_given_extraction_function() -> None:
 
     def fake_extract(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
         seen.append((text, schema, model))
-        return {"lines": [{"item": "Garlic bread", "quantity": 2}], "not_on_menu": ["truffle pizza"]}
+        return {
+            "lines": [
+                {"said": "two garlic breads", "item": "Garlic bread", "quantity": 2},
+                {"said": "a soda", "item": "Soda", "quantity": 1},  # not in the text: invented
+            ],
+            "not_on_menu": ["truffle pizza"],
+        }
 
-    order, priced = order_from_text("two garlic breads", load_menu(MENU), fake_extract, model="tiny")
+    order, priced = order_from_text(
+        "Two garlic  breads, a truffle pizza", load_menu(MENU), fake_extract, model="tiny"
+    )
     text, schema, model = seen[0]
-    assert (text, model) == ("two garlic breads", "tiny")
+    assert (text, model) == ("Two garlic  breads, a truffle pizza", "tiny")
+    assert next(iter(schema["$defs"]["OrderLine"]["properties"])) == "said"
+    assert "'Soda' ('a soda') is not in the order text, not added" in priced.corrections
     item_schema = schema["$defs"]["OrderLine"]["properties"]["item"]
     assert "Garlic bread" in item_schema["enum"] and "Pepperoni pizza" in item_schema["enum"]
     assert priced.total == Decimal("10.00") and order.lines[0].quantity == 2
@@ -95,3 +105,49 @@ def test_bad_menu_files(tmp_path: Path, content: str, message: str) -> None:
         load_menu(path)
     with pytest.raises(BadInput, match="does not exist"):
         load_menu(tmp_path / "nope.toml")
+
+
+def test_code_holds_each_line_to_the_words_it_came_from() -> None:
+    """What default actually returned for the issue's order: extra cheese on every line, a third pizza."""
+    text = "two large pepperonis, one medium veggie without olives, extra cheese on one of the large"
+
+    def as_default_did(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
+        return {
+            "lines": [
+                {
+                    "said": "two large pepperonis",
+                    "item": "Pepperoni pizza",
+                    "size": "large",
+                    "quantity": 2,
+                    "add": ["extra cheese"],
+                    "remove": [],
+                },
+                {
+                    "said": "one medium veggie without olives",
+                    "item": "Veggie pizza",
+                    "size": "medium",
+                    "quantity": 1,
+                    "add": ["extra cheese"],
+                    "remove": ["olives"],
+                },
+                {
+                    "said": "extra cheese on one of the large",
+                    "item": "Pepperoni pizza",
+                    "size": "large",
+                    "quantity": 1,
+                    "add": ["extra cheese"],
+                    "remove": [],
+                },
+            ],
+            "not_on_menu": ["Soda"],
+        }
+
+    _, priced = order_from_text(text, load_menu(MENU), as_default_did)
+    assert not any("Soda" in p for p in priced.problems)  # not said, so not even reported
+    assert [(x.quantity, x.description) for x in priced.lines] == [
+        (1, "large Pepperoni pizza"),
+        (1, "medium Veggie pizza (no olives)"),
+        (1, "large Pepperoni pizza (+ extra cheese)"),
+    ]
+    assert priced.total == Decimal("16.00") + Decimal("14.00") + Decimal("17.50")
+    assert priced.problems == [] and len(priced.corrections) == 2

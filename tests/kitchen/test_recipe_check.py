@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 
 from localgenie.errors import BadInput
 from localgenie.kitchen.cooking import aggregate
@@ -61,11 +62,44 @@ def test_missing_excess_unused_and_unlisted_are_all_flagged() -> None:
     assert report.quantity_warnings == ["eggs: recipe uses 8 piece, the pantry holds 6 piece"]
     assert report.unused_ingredients == ["dill"]
     assert report.unlisted_in_steps == ["step 2 uses parmesan, which is not in the ingredient list"]
-    assert any("dill is marked as from the pantry" in n for n in report.notes)
+    assert report.mislabelled == ["dill is marked as from the pantry, but the pantry has none"]
+    assert not report.ok and len(report.problems) == 2
+    assert report.warnings == report.mislabelled + report.quantity_warnings  # not failures
     shopping = {s.name: s.quantity for s in aggregate(report.needs)}
     assert shopping == {"egg": 2, "onion": 1, "dill": 1}
 
 
 def test_an_empty_recipe_is_refused() -> None:
+    with pytest.raises(ValidationError, match="at least 2 items"):
+        Recipe(title="Air", servings=1, ingredients=[], steps=[])
+    unchecked = Recipe.model_construct(title="Air", servings=1, ingredients=[], steps=[], tips=[])
     with pytest.raises(BadInput):
-        check_recipe(Recipe(title="Air", servings=1, ingredients=[], steps=[]), PANTRY, STAPLES)
+        check_recipe(unchecked, PANTRY, STAPLES)
+
+
+def test_a_duplicated_ingredient_is_one_problem_not_many() -> None:
+    recipe = Recipe(
+        title="Eggs",
+        servings=1,
+        ingredients=[_ing("eggs", 2), _ing("eggs", 2), _ing("egg", 1)],
+        steps=["Boil the eggs for eight minutes.", "Peel the eggs."],
+    )
+    report = check_recipe(recipe, PANTRY, STAPLES)
+    assert report.problems == ["eggs is listed more than once", "egg is listed more than once"]
+
+
+def test_a_step_may_name_an_ingredient_by_a_shorter_word() -> None:
+    """Dropping an ingredient a step does use is worse than missing an unused one: be lenient."""
+    recipe = Recipe(
+        title="Chicken with feta",
+        servings=2,
+        ingredients=[
+            _ing("chicken breast", 2, from_pantry=False),
+            _ing("feta cheese", 50, "g"),
+            _ing("salmon", 1, "fillet", from_pantry=False),
+            _ing("cheddar", 30, "g", from_pantry=False),
+            _ing("dill", 1, "tbsp", from_pantry=False),
+        ],
+        steps=["Cook the chicken and the fish in a hot pan.", "Sprinkle the cheese over and serve."],
+    )
+    assert check_recipe(recipe, PANTRY, STAPLES).unused_ingredients == ["dill"]

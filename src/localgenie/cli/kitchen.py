@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from localgenie.kitchen import corpus, db, pantry
+from localgenie.kitchen import corpus, db, pantry, vocab
 from localgenie.kitchen.suggest import Filters, expired_items
 from localgenie.kitchen.suggest import suggest as find_suggestions
 
@@ -231,36 +231,48 @@ def import_cmd(
         console.print(f"  skipped {reason}")
 
 
+Vegetarian = Annotated[bool, typer.Option("--vegetarian")]
+Vegan = Annotated[bool, typer.Option("--vegan")]
+GlutenFree = Annotated[bool, typer.Option("--gluten-free")]
+DairyFree = Annotated[bool, typer.Option("--dairy-free")]
+NutFree = Annotated[bool, typer.Option("--nut-free")]
+Exclude = Annotated[
+    list[str] | None, typer.Option(help="Ingredient or allergen group to avoid (repeatable).")
+]
+MaxTime = Annotated[
+    int | None, typer.Option(help="Maximum total minutes (recipes with unknown time are kept).")
+]
+
+
+def _filters(
+    vegetarian: bool,
+    vegan: bool,
+    gluten_free: bool,
+    dairy_free: bool,
+    nut_free: bool,
+    exclude: list[str] | None,
+    max_time: int | None,
+) -> Filters:
+    flags = [vegetarian, vegan, gluten_free, dairy_free, nut_free]
+    diets = frozenset(name for name, on in zip(corpus.DIETS, flags, strict=True) if on)
+    return Filters(diets, tuple(exclude or ()), max_time)
+
+
 @app.command()
 def suggest(
-    vegetarian: bool = False,
-    vegan: bool = False,
-    gluten_free: Annotated[bool, typer.Option("--gluten-free")] = False,
-    dairy_free: Annotated[bool, typer.Option("--dairy-free")] = False,
-    nut_free: Annotated[bool, typer.Option("--nut-free")] = False,
-    exclude: Annotated[
-        list[str] | None, typer.Option(help="Ingredient or allergen group to avoid (repeatable).")
-    ] = None,
-    max_time: Annotated[
-        int | None, typer.Option(help="Maximum total minutes (recipes with unknown time are kept).")
-    ] = None,
+    vegetarian: Vegetarian = False,
+    vegan: Vegan = False,
+    gluten_free: GlutenFree = False,
+    dairy_free: DairyFree = False,
+    nut_free: NutFree = False,
+    exclude: Exclude = None,
+    max_time: MaxTime = None,
     limit: int = 10,
     db_path: DbOption = None,
 ) -> None:
     """Recipes that use up the pantry, what spoils first counting most."""
-    diets = {
-        name
-        for name, on in [
-            ("vegetarian", vegetarian),
-            ("vegan", vegan),
-            ("gluten-free", gluten_free),
-            ("dairy-free", dairy_free),
-            ("nut-free", nut_free),
-        ]
-        if on
-    }
     conn = _conn(db_path)
-    filters = Filters(frozenset(diets), tuple(exclude or ()), max_time)
+    filters = _filters(vegetarian, vegan, gluten_free, dairy_free, nut_free, exclude, max_time)
     results = find_suggestions(conn, filters, limit=limit)
     for item in expired_items(conn):
         console.print(f"[red]expired:[/red] {item.name} (id {item.id}, {item.expires}) - check it before use")
@@ -272,6 +284,86 @@ def suggest(
         if s.missing:
             console.print(f"   missing: {', '.join(s.missing)}")
         console.print(f"   why: {s.why}" + (f" [{'; '.join(s.notes)}]" if s.notes else ""))
+
+
+@app.command()
+def generate(
+    use: Annotated[
+        str | None, typer.Option(help="Pantry items the recipe must use, comma-separated (spinach,feta).")
+    ] = None,
+    servings: Annotated[int, typer.Option(help="Servings to write the recipe for.")] = 2,
+    vegetarian: Vegetarian = False,
+    vegan: Vegan = False,
+    gluten_free: GlutenFree = False,
+    dairy_free: DairyFree = False,
+    nut_free: NutFree = False,
+    exclude: Exclude = None,
+    max_time: MaxTime = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="tiny, default, a .gguf path, or a server's model.")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible server URL (default: GENIE_BASE_URL).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Stream the model's raw JSON.")] = False,
+    db_path: DbOption = None,
+) -> None:
+    """Write a new recipe for the pantry with the LLM, grounded on the best-matching imported recipes,
+    checked by code (pantry, amounts, steps vs ingredients), with nutrition and a shopping list."""
+    from localgenie.kitchen.cooking import to_markdown
+    from localgenie.kitchen.generate import generate_recipe
+    from localgenie.llm import get_backend
+
+    conn = _conn(db_path)
+    filters = _filters(vegetarian, vegan, gluten_free, dairy_free, nut_free, exclude, max_time)
+    errors = Console(stderr=True)
+
+    def show_event(kind: str, data: str) -> None:
+        if kind == "status":
+            errors.print(f"[dim]{data}[/dim]")
+        elif verbose:
+            errors.out(data, end="", highlight=False)
+
+    backend = get_backend(model, base_url=base_url)
+    wanted = [w.strip() for w in (use or "").split(",") if w.strip()]
+    result = generate_recipe(
+        conn, backend, use=wanted, servings=servings, filters=filters, on_event=show_event
+    )
+    r = result.recipe
+    time_text = f", {r.total_time_min} min" if r.total_time_min else ""
+    console.print(f"\n[bold]{r.title}[/bold]  (serves {r.servings}{time_text}; recipe {result.recipe_id})")
+    if result.inspired_by:
+        console.print("inspired by: " + "; ".join(f"{t} ({i})" for i, t in result.inspired_by))
+    missing = {n.key for n in result.check.needs}
+    for ing in r.ingredients:
+        amount = "" if ing.quantity is None else f"{ing.quantity:g} {ing.unit or ''}".rstrip() + " "
+        mark = "" if ing.from_pantry else "  [dim](not from the pantry)[/dim]"
+        key = vocab.canonicalize(ing.name) or vocab.cleaned_name(ing.name)
+        if key in missing:
+            mark = "  [yellow](to buy)[/yellow]"
+        console.print(f"  - {amount}{ing.name}{mark}")
+    for number, step in enumerate(r.steps, start=1):
+        console.print(f"  {number}. {step}")
+    for tip in r.tips:
+        console.print(f"  [dim]tip: {tip}[/dim]")
+    for note in result.notes:
+        console.print(f"[dim]note: {note}[/dim]")
+    for problem in result.check.problems:
+        console.print(f"[red]check:[/red] {problem}")
+    for warning in result.check.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    per = result.nutrition.per_serving
+    console.print("per serving: " + ", ".join(f"{name} {value:.0f}" for name, value in per.items()))
+    for line in result.nutrition.unmatched:
+        console.print(f"  [dim]not counted: {line.text} ({line.problem})[/dim]")
+    if result.shopping:
+        console.print("shopping list:")
+        console.print(to_markdown(result.shopping).rstrip())
+    u = result.usage
+    errors.print(
+        f"[dim]{result.seconds:.1f} s, {result.attempts} attempt(s), {u.prompt_tokens} prompt + "
+        f"{u.completion_tokens} completion tokens; cook it with `genie kitchen cook {result.recipe_id}`[/dim]"
+    )
 
 
 @app.command()
@@ -394,6 +486,8 @@ def order(
         table.add_row(str(line.quantity), line.description, f"{line.unit_price}", f"{line.total}")
     console.print(table)
     console.print(f"[bold]Total: {priced.total} {priced.currency}[/bold]")
+    for correction in priced.corrections:
+        console.print(f"[dim]corrected: {correction}[/dim]")
     for problem in priced.problems:
         console.print(f"[yellow]{problem}[/yellow]")
     if priced.problems:

@@ -28,7 +28,7 @@ from typing import IO, Any
 from localgenie.errors import BadInput
 from localgenie.kitchen import vocab
 from localgenie.kitchen.db import Transaction
-from localgenie.kitchen.ingredients import parse_line
+from localgenie.kitchen.ingredients import ParsedIngredient, parse_line
 
 BATCH = 2000
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting worker processes costs more than it saves
@@ -327,7 +327,10 @@ PreparedRow = tuple[tuple[Any, ...], list[str]]  # (values for INSERT INTO recip
 
 def _prepare(rec: RecipeRecord) -> PreparedRow:
     """Parse a record's ingredient lines into the stored row: pure CPU work, so it can run in a worker."""
-    parsed = [parse_line(line) for line in rec.ingredients]
+    return _row(rec, [parse_line(line) for line in rec.ingredients])
+
+
+def _row(rec: RecipeRecord, parsed: list[ParsedIngredient]) -> PreparedRow:
     keys = sorted({p.key for p in parsed if p.key})
     lines = [[p.text, p.quantity, p.unit, p.key] for p in parsed]
     diet = diet_flags([(p.key, p.canonical, p.name) for p in parsed])
@@ -362,6 +365,52 @@ def _store(conn: sqlite3.Connection, prepared: PreparedRow) -> bool:
         "INSERT OR IGNORE INTO recipe_keys(key, recipe_id) VALUES (?, ?)", [(k, recipe_id) for k in keys]
     )
     return True
+
+
+def save_recipe(conn: sqlite3.Connection, rec: RecipeRecord, parsed: list[ParsedIngredient]) -> int:
+    """Store one recipe whose ingredients are already structured (a generated recipe) and return its id,
+    the existing id when the same recipe is stored already.  Stored like an imported recipe, it can be
+    cooked, scaled, shopped for and suggested again.  Fresh posting lists are extended in place, so
+    saving does not cost the next `suggest` a full rebuild."""
+    fresh = conn.execute("SELECT value FROM meta WHERE name = 'postings_version'").fetchone()
+    fresh_before = fresh is not None and fresh[0] == _recipes_version(conn)
+    values, keys = _row(rec, parsed)
+    with Transaction(conn):
+        added = _store(conn, (values, keys))
+        (recipe_id,) = conn.execute("SELECT id FROM recipes WHERE key = ?", (rec.key,)).fetchone()
+        if added and fresh_before:
+            _extend_postings(conn, int(recipe_id), keys)
+    return int(recipe_id)
+
+
+def _extend_postings(conn: sqlite3.Connection, recipe_id: int, keys: list[str]) -> None:
+    import numpy as np
+
+    for key in keys:
+        row = conn.execute("SELECT ids FROM postings WHERE key = ?", (key,)).fetchone()
+        ids = np.frombuffer(row[0], dtype="<i4") if row else np.zeros(0, dtype="<i4")
+        ids = np.append(ids, np.int32(recipe_id)).astype("<i4")
+        conn.execute("INSERT OR REPLACE INTO postings(key, ids) VALUES (?, ?)", (key, ids.tobytes()))
+    n, flags, minutes = conn.execute(
+        "SELECT n_keys, diet, total_time_min FROM recipes WHERE id = ?", (recipe_id,)
+    ).fetchone()
+    bits = {letter: 1 << i for i, letter in enumerate(DIETS.values())}
+    values = {
+        "n_keys": n,
+        "diet": sum(bits[c] for c in flags),
+        "minutes": np.nan if minutes is None else minutes,
+    }
+    for name, dtype in (("n_keys", "<i2"), ("diet", "u1"), ("minutes", "<f4")):
+        (blob,) = conn.execute("SELECT data FROM recipe_arrays WHERE name = ?", (name,)).fetchone()
+        array = np.frombuffer(blob, dtype=dtype).copy()
+        if len(array) <= recipe_id:
+            pad = np.full(recipe_id + 1 - len(array), np.nan if name == "minutes" else 0, dtype=dtype)
+            array = np.concatenate([array, pad])
+        array[recipe_id] = values[name]
+        conn.execute("UPDATE recipe_arrays SET data = ? WHERE name = ?", (array.tobytes(), name))
+    conn.execute(
+        "INSERT OR REPLACE INTO meta(name, value) VALUES ('postings_version', ?)", (_recipes_version(conn),)
+    )
 
 
 @dataclass

@@ -44,6 +44,7 @@ class PantryExtraction(BaseModel):
 
 
 ExtractFn = Callable[..., Any]
+_NO_UNIT = {"none", "null", "n/a", "na", "-", "unit", "units", "count", "whole"}
 
 
 def drafts_to_items(extraction: PantryExtraction, today: date) -> list[NewItem]:
@@ -54,6 +55,8 @@ def drafts_to_items(extraction: PantryExtraction, today: date) -> list[NewItem]:
     for d in extraction.items:
         quantity = 1.0 if d.quantity is None else float(d.quantity)
         unit = (d.unit or "").strip() or None
+        if unit is not None and unit.lower() in _NO_UNIT:
+            unit = None  # small models write the word "none" where they mean null
         if unit is not None and unit.lower() in ("dozen", "dozens"):
             quantity, unit = quantity * 12, None
         elif unit is not None and unit.lower() in ("half", "a half"):

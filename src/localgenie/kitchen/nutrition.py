@@ -52,8 +52,16 @@ class Nutrition:
         return [line for line in self.lines if line.problem]
 
 
+def food_description(ndb: str) -> str | None:
+    """SR26's description of a food, e.g. "Cheese, feta" (its first part names the kind of food)."""
+    food = _sr26()["foods"].get(ndb)
+    return None if food is None else str(food["desc"])
+
+
 def grams(quantity: float, unit: str, ndb: str) -> float | None:
     """Weight of ``quantity unit`` of SR26 food ``ndb``, or None when no conversion is known."""
+    if unit not in units.UNITS:
+        return None  # a word no parser knows ("count", "handfull"): say so rather than guess
     if units.dimension(unit) == "mass":
         return units.convert(quantity, unit, "gram")
     weights: list[list[Any]] = _sr26()["weights"].get(ndb, [])

@@ -9,51 +9,88 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from localgenie.errors import BadInput
 from localgenie.kitchen import units, vocab
 from localgenie.kitchen.cooking import Need
 from localgenie.kitchen.pantry import PantryItem
 
+# Bounds keep a small model's answer short (every token costs ~80 ms on the default model) and stop
+# runaway lists; they are enforced while decoding and validated after.
+Step = Annotated[str, StringConstraints(min_length=10, max_length=300)]
+Tip = Annotated[str, StringConstraints(min_length=5, max_length=200)]
+
 
 class RecipeIngredient(BaseModel):
     """One ingredient of the recipe."""
 
-    name: str = Field(description="ingredient, e.g. 'feta cheese'")
-    quantity: float | None = Field(default=None, description="amount as a number, null if 'to taste'")
-    unit: str | None = Field(default=None, description="unit: g, cup, tbsp, tsp, piece...; null for a count")
+    name: str = Field(min_length=2, max_length=60, description="ingredient, e.g. 'feta cheese'")
+    quantity: float | None = Field(
+        default=None, ge=0, le=10000, description="amount as a number, null if 'to taste'"
+    )
+    unit: str | None = Field(
+        default=None, max_length=20, description="unit: g, cup, tbsp, tsp, piece...; null for a count"
+    )
     from_pantry: bool = Field(description="true if it comes from the user's pantry")
 
 
 class Recipe(BaseModel):
     """A recipe that uses the pantry."""
 
-    title: str = Field(description="short recipe name")
-    servings: int = Field(description="number of servings")
-    total_time_min: int | None = Field(default=None, description="total minutes, prep plus cooking")
-    ingredients: list[RecipeIngredient] = Field(description="every ingredient with its amount")
-    steps: list[str] = Field(description="the method, one step per entry, in order")
-    tips: list[str] = Field(default_factory=list, description="optional short tips")
+    title: str = Field(min_length=3, max_length=80, description="short recipe name")
+    servings: int = Field(ge=1, le=24, description="number of servings")
+    total_time_min: int | None = Field(
+        default=None, ge=1, le=720, description="total minutes, prep plus cooking"
+    )
+    ingredients: list[RecipeIngredient] = Field(
+        min_length=2, max_length=16, description="every ingredient with its amount"
+    )
+    steps: list[Step] = Field(
+        min_length=2, max_length=10, description="the method, one step per entry, in order"
+    )
+    tips: list[Tip] = Field(default_factory=list, max_length=3, description="optional short tips")
 
 
 @dataclass
 class CheckReport:
-    """Problems found; ``needs`` is what to buy (feed it to `cooking.aggregate` for a shopping list)."""
+    """What the checker found.
+
+    ``problems`` make the recipe wrong (an ingredient listed twice, listed but never used, or used but
+    never listed) and are worth a regeneration; ``warnings`` (``from_pantry`` wrong, which code can
+    correct; more than the pantry holds; a staple listed but unused) are shown to the cook.  Buying is
+    neither: ``needs`` is the shopping list (feed it to `cooking.aggregate`)."""
 
     needs: list[Need] = field(default_factory=list)
     quantity_warnings: list[str] = field(default_factory=list)
     unused_ingredients: list[str] = field(default_factory=list)
     unlisted_in_steps: list[str] = field(default_factory=list)
+    mislabelled: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    unlisted_keys: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
+    def problems(self) -> list[str]:
+        return [
+            *self.duplicates,
+            *(f"{name} is listed but no step uses it" for name in self.unused_ingredients),
+            *self.unlisted_in_steps,
+        ]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [*self.mislabelled, *self.quantity_warnings, *self.notes]
+
+    @property
     def ok(self) -> bool:
-        return not (self.needs or self.quantity_warnings or self.unused_ingredients or self.unlisted_in_steps)
+        return not self.problems
 
 
-def _key(name: str) -> str:
+def ingredient_key(name: str) -> str:
+    """The canonical ingredient a name refers to (the pantry's ``canonical``), else its cleaned words."""
     return vocab.canonicalize(name) or vocab.cleaned_name(name) or name.strip().lower()
 
 
@@ -67,7 +104,10 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
         stock.setdefault(item.canonical, []).append(item)
     listed: set[str] = set()
     for ing in recipe.ingredients:
-        key = _key(ing.name)
+        key = ingredient_key(ing.name)
+        if key in listed:
+            report.duplicates.append(f"{ing.name} is listed more than once")
+            continue
         listed.add(key)
         if ing.quantity is not None and ing.quantity < 0:
             report.quantity_warnings.append(f"{ing.name}: negative quantity {ing.quantity:g}")
@@ -76,7 +116,7 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
             continue
         if key not in stock:
             if ing.from_pantry:
-                report.notes.append(f"{ing.name} is marked as from the pantry, but the pantry has none")
+                report.mislabelled.append(f"{ing.name} is marked as from the pantry, but the pantry has none")
             report.needs.append(Need(key, ing.quantity, _unit(ing.unit), recipe.title))
             continue
         if not ing.from_pantry:
@@ -84,22 +124,43 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
         if ing.quantity is not None:
             _check_amount(ing, key, stock[key], report, recipe.title)
     steps_text = [s for s in recipe.steps]
+    checked: set[str] = set()
     for ing in recipe.ingredients:
-        key = _key(ing.name)
-        wanted = vocab.words_of(key) | vocab.words_of(ing.name)
-        head = vocab.words_of(key.split()[-1]) if key else set()
-        if not any(
-            (head & vocab.words_of(step)) or (wanted & vocab.words_of(step) and len(wanted) == 1)
-            for step in steps_text
-        ):
-            report.unused_ingredients.append(ing.name)
+        key = ingredient_key(ing.name)
+        if key in checked:
+            continue
+        checked.add(key)
+        # Lenient on purpose: an ingredient wrongly called unused gets dropped by `generate`'s repair,
+        # which is worse than missing one.  "Cook the chicken" uses "chicken breast"; "sprinkle the
+        # cheese" uses "feta cheese" (the name's last word) and "feta" (SR26: "Cheese, feta").
+        words = vocab.words_of(key) | (vocab.words_of(ing.name.split()[-1]) if ing.name.split() else set())
+        words |= _kind_words(key)
+        if not any(words & vocab.words_of(step) for step in steps_text):
+            if key in staples:
+                report.notes.append(f"{ing.name} is listed but no step uses it (a staple: harmless)")
+            else:
+                report.unused_ingredients.append(ing.name)
+    dish = vocab.words_of(recipe.title)  # "bake until the quiche is set" names the dish, not an ingredient
     for number, step in enumerate(steps_text, start=1):
         for key in sorted(vocab.mentions(step)):
-            if key not in listed and key not in staples:
+            if key not in listed and key not in staples and not vocab.words_of(key) <= dish:
                 report.unlisted_in_steps.append(
                     f"step {number} uses {key}, which is not in the ingredient list"
                 )
+                if key not in report.unlisted_keys:
+                    report.unlisted_keys.append(key)
     return report
+
+
+def _kind_words(key: str) -> set[str]:
+    """The kind of food an ingredient is, from its SR26 description's head ("Cheese, feta" -> cheese;
+    "Fish, salmon, ..." -> fish); empty when the head is long or unknown."""
+    from localgenie.kitchen.nutrition import food_description
+
+    entry = vocab.vocabulary().get(key)
+    description = food_description(entry.ndb) if entry is not None and entry.ndb else None
+    head = description.split(",")[0] if description else ""
+    return vocab.words_of(head) if 0 < len(head.split()) <= 2 else set()
 
 
 def _unit(unit: str | None) -> str | None:

@@ -1,6 +1,6 @@
 """Schema-guided generation: JSON Schema → constrained decoding → validated data."""
 
-from .extract import Extraction, check_text, extract, extract_details
+from .extract import Extraction, check_text, complete_details, extract, extract_details
 from .schema import Schema, check_schema, load_schema
 from .validate import schema_errors
 
@@ -9,6 +9,7 @@ __all__ = [
     "Schema",
     "check_schema",
     "check_text",
+    "complete_details",
     "extract",
     "extract_details",
     "load_schema",

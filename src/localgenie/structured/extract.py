@@ -10,6 +10,7 @@ the failing paths.  Invalid data is never returned.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
@@ -104,11 +105,45 @@ def extract_details(
 ) -> Extraction[Any]:
     """`extract`, returning the `Extraction` record (attempts, usage, raw text)."""
     check_text(text)
+    json_schema = load_schema(schema)
+    return complete_details(
+        extraction_messages(json_schema, text),
+        schema,
+        model=model,
+        backend=backend,
+        max_retries=max_retries,
+        max_tokens=max_tokens,
+        lookup_text=text,
+        base_url=base_url,
+        api_key=api_key,
+    )
+
+
+def complete_details(
+    messages: list[Message],
+    schema: Schema | str | Path | bool | type[BaseModel],
+    *,
+    model: str | None = None,
+    backend: Backend | None = None,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    lookup_text: str | None = None,
+    on_text: Callable[[str], None] | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> Extraction[Any]:
+    """Answer a chat of your own with schema-valid JSON: the loop behind `extract`, for callers whose
+    prompt is not "extract from this text" (writing a recipe, labelling a theme, describing a photo).
+
+    ``messages`` must say what to write; the schema is enforced and validated here, and a failed answer
+    is shown back to the model with the validator's message, up to ``max_retries`` times.  ``on_text``
+    receives the raw JSON as it is generated (every attempt), for showing progress.
+    """
     model_class = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
     json_schema = load_schema(schema)
     backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
-    messages = extraction_messages(json_schema, text)
     _check_fits(backend, messages, max_tokens)
+    first = list(messages)
     usage = Usage()
     failures: list[list[tuple[str, str]]] = []
     for attempt in range(1, max_retries + 2):
@@ -117,16 +152,21 @@ def extract_details(
             temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE,
             seed=attempt,
             json_schema=json_schema,
-            lookup_text=text,
+            lookup_text=lookup_text,
         )
         response = backend.prompt(messages, options)
-        raw = response.text()
+        if on_text is None:
+            raw = response.text()
+        else:
+            for chunk in response:
+                on_text(chunk)
+            raw = response.text()
         usage += response.usage
         value, errors = _check_answer(raw, json_schema, model_class, response.finish_reason, max_tokens)
         if not errors:
             return Extraction(value, attempt, usage, raw, failures)
         failures.append(errors)
-        messages = retry_messages(messages[:2], raw, errors)
+        messages = retry_messages(first, raw, errors)
     last = failures[-1]
     listing = "; ".join(f"{path}: {message}" for path, message in last)
     raise SchemaViolation(

@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from localgenie.errors import SchemaViolation
-from localgenie.llm import Backend, GenerationOptions, Message
-from localgenie.structured import load_schema, schema_errors
+from localgenie.llm import Backend, Message
+from localgenie.structured import complete_details
 from localgenie.vision.images import Photo, open_photo
 from localgenie.vision.recognise import LIKELY, MAYBE, Found, Recognition, merged, recognise
 
@@ -75,47 +74,22 @@ def photo_data_url(photo: Photo, max_side: int = SEND_SIDE) -> str:
 
 def ask_about_photo(backend: Backend, photo: Photo, *, max_retries: int = MAX_RETRIES) -> PhotoIngredients:
     """One photo → the server's schema-valid ingredient list, or `SchemaViolation` after the retries."""
-    schema = load_schema(PhotoIngredients)
     messages = [
         Message("system", SYSTEM),
         Message("user", "List the food items in this photo.", images=(photo_data_url(photo),)),
     ]
-    errors: list[tuple[str, str]] = []
-    for attempt in range(max_retries + 1):
-        options = GenerationOptions(max_tokens=800, temperature=0.0, seed=attempt + 1, json_schema=schema)
-        raw = backend.prompt(messages, options).text()
-        errors = _problems(raw, schema)
-        if not errors:
-            return PhotoIngredients.model_validate_json(raw)
-        listing = "\n".join(f"- at {path}: {message}" for path, message in errors)
-        messages = [
-            *messages[:2],
-            Message("assistant", raw),
-            Message(
-                "user", f"That JSON does not match the schema:\n{listing}\nReply with corrected JSON only."
-            ),
-        ]
-    raise SchemaViolation(
-        f"{photo.source}: the vision server gave no schema-valid ingredient list after {max_retries + 1} "
-        f"attempts; last problems: " + "; ".join(f"{p}: {m}" for p, m in errors),
-        errors=errors,
-        attempts=max_retries + 1,
-    )
-
-
-def _problems(raw: str, schema: dict[str, object]) -> list[tuple[str, str]]:
     try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return [("$", f"the answer is not valid JSON ({exc.msg} at character {exc.pos})")]
-    errors = schema_errors(schema, value)
-    if errors:
-        return errors
-    try:
-        PhotoIngredients.model_validate(value)
-    except ValidationError as exc:
-        return [("$." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-    return []
+        answer = complete_details(
+            messages, PhotoIngredients, backend=backend, max_retries=max_retries, max_tokens=800
+        )
+    except SchemaViolation as exc:
+        raise SchemaViolation(
+            f"{photo.source}: the vision server gave no schema-valid ingredient list: {exc}",
+            errors=exc.errors,
+            attempts=exc.attempts,
+        ) from exc
+    value: PhotoIngredients = answer.value
+    return value
 
 
 def recognise_remote(
