@@ -208,7 +208,10 @@ def test_suggest_uses_what_spoils_first(client: TestClient, settings: WebSetting
 def test_order_is_priced_from_the_menu_never_by_the_model(settings: WebSettings) -> None:
     answer = json.dumps(
         {
-            "lines": [{"item": "Pepperoni pizza", "size": "large", "quantity": 2}],
+            "lines": [
+                {"said": "two large pepperonis", "item": "Pepperoni pizza", "size": "large", "quantity": 2},
+                {"said": "a garlic bread", "item": "Garlic bread", "quantity": 1},  # nobody said it
+            ],
             "not_on_menu": ["truffle pizza"],
         }
     )
@@ -219,7 +222,8 @@ def test_order_is_priced_from_the_menu_never_by_the_model(settings: WebSettings)
         body = response.json()
         assert body["total"] == "32.00" and body["currency"] == "USD"
         assert any("truffle" in p for p in body["problems"])
-        backend.answer = json.dumps({"lines": [{"item": "Soup", "quantity": 2}]})
+        assert [c for c in body["corrections"] if "Garlic bread" in c]  # dropped by code, and said so
+        backend.answer = json.dumps({"lines": [{"said": "two soups", "item": "Soup", "quantity": 2}]})
         inline = {"currency": "EUR", "items": [{"name": "Soup", "price": 4.5}]}
         own = client.post("/api/order", json={"text": "two soups", "menu": inline})
         assert own.status_code == 200, own.text

@@ -240,6 +240,7 @@ class OrderResponse(BaseModel):
     total: str
     currency: str
     problems: list[str]
+    corrections: list[str] = Field(description="the model's slips that code corrected (shown, not priced)")
 
 
 # ------------------------------------------------------------------ helpers (library calls only)
@@ -430,6 +431,7 @@ async def api_order(body: OrderRequest, request: Request) -> OrderResponse:
         total=str(priced.total),
         currency=priced.currency,
         problems=priced.problems,
+        corrections=priced.corrections,
     )
 
 
