@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ import pytest
 from localgenie.web import WebSettings, create_app
 from localgenie.web.examples import PERSON
 from tests.tubetalk.tubetalk_helpers import HashingEmbedder
-from tests.web.helpers import FIXTURES, LiveServer
+from tests.web.helpers import FIXTURES, FakeBackend, LiveServer, factory
+from tests.web.test_generate import ANSWER, PANTRY
 from tests.web.test_recipes import import_recipes
 
 CHROMIUM_ARGS = [
@@ -216,3 +218,39 @@ def test_shopping_list_shows_what_is_missing_and_downloads(page: Any, omelette: 
     with page.expect_download() as info:
         page.click("#download-csv")
     assert info.value.suggested_filename == "shopping-list.csv"
+
+
+@pytest.fixture(scope="module")
+def writer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second server whose model streams a fixed recipe (the real one would take minutes here)."""
+    data = tmp_path_factory.mktemp("web-generate")
+    settings = WebSettings(
+        model="tiny", data_dir=data, kitchen_db=data / "kitchen.sqlite", embedder=HashingEmbedder()
+    )
+    backend = FakeBackend(ANSWER, chunk=24, chunk_delay=0.05)
+    with LiveServer(create_app(settings, backend_factory=factory(backend))) as url:
+        yield url
+
+
+def test_generate_streams_the_text_then_shows_a_card_that_cooks(page: Any, writer: str) -> None:
+    assert page.request.post(f"{writer}/api/pantry", data={"items": PANTRY}).status == 201
+    page.goto(f"{writer}/kitchen")
+    page.fill("#generate-use", "spinach")
+    page.click("#generate-btn")
+    # The model's text shows while it is written, before any card (polled from here: the page's CSP
+    # forbids the eval that wait_for_function would need).
+    state = "() => [document.getElementById('generate-text').textContent.length,"
+    state += " !!document.querySelector('#generate-card article')]"
+    deadline = time.monotonic() + 20
+    while (shown := page.evaluate(state))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert shown[0] > 0 and not shown[1], shown
+    page.wait_for_selector("#generate-card article")
+    assert page.inner_text("#generate-text") == ANSWER
+    assert "checking it against the pantry" in page.inner_text("#generate-status")
+    card = page.locator("#generate-card")
+    assert "Spinach and Feta Omelette" in card.locator("h1").inner_text()
+    assert float(card.locator('#nutrition tr[data-nutrient="kcal"] td').inner_text()) > 100
+    card.locator("#cook-btn").click()
+    page.wait_for_url("**cooked=*")
+    assert "took 4 piece eggs" in " ".join(page.inner_text("#taken").split())

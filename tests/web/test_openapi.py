@@ -50,6 +50,7 @@ def test_spec_lists_every_endpoint_of_the_issue() -> None:
         "/api/kitchen/cook",
         "/api/kitchen/undo",
         "/api/kitchen/shopping-list",
+        "/api/kitchen/generate",
         "/api/order",
         "/api/tubetalk/jobs",
         "/api/tubetalk/jobs/{job_id}",

@@ -1,6 +1,6 @@
 """The web app's own SQLite file: background jobs, saved extractions, pantry drafts awaiting confirmation,
-cook results, the shopping-list selection and preferences.  Separate from the kitchen database, which the
-CLI shares.
+cook results, generated recipes' checks, the shopping-list selection and preferences.  Separate from the
+kitchen database, which the CLI shares.
 
 Each call opens a short-lived connection: requests run on many threads, and SQLite in WAL mode handles
 one writer plus readers without a process-wide lock of ours.
@@ -68,6 +68,14 @@ SCHEMA = [
         servings REAL,
         scale REAL,
         added TEXT NOT NULL
+    )
+    """,
+    # What the model wrote and what code checked, for recipes generated from the Kitchen page.
+    """
+    CREATE TABLE generated (
+        recipe_id INTEGER PRIMARY KEY,
+        result TEXT NOT NULL,
+        created TEXT NOT NULL
     )
     """,
 ]

@@ -123,6 +123,24 @@ class RecipeCard(BaseModel):
     warnings: list[str]
 
 
+class Inspiration(BaseModel):
+    recipe_id: int
+    title: str
+
+
+class RecipeOrigin(BaseModel):
+    """How a recipe the model wrote came about (kept in the web database, shown on its card)."""
+
+    model: str
+    inspired_by: list[Inspiration] = Field(description="the imported recipes it was grounded on")
+    problems: list[str] = Field(description="what is still wrong with it (code could not repair it)")
+    warnings: list[str]
+    notes: list[str] = Field(description="what code changed or could not do")
+    tips: list[str]
+    attempts: int
+    seconds: float
+
+
 class CookRequest(Amount):
     recipe_id: int = Field(ge=1, le=MAX_ROWID)
 
@@ -168,7 +186,8 @@ class ShoppingResponse(BaseModel):
 # ------------------------------------------------------------------ library calls
 
 
-def _card(conn: sqlite3.Connection, recipe_id: int, amount: Amount) -> RecipeCard:
+def card_for(conn: sqlite3.Connection, recipe_id: int, amount: Amount) -> RecipeCard:
+    """The recipe card: every number from the library (cook plan, SR26 nutrition, aggregated needs)."""
     plan = cooking.plan(conn, recipe_id, amount.servings, amount.scale)
     recipe = plan.recipe
     count = recipe.servings or 1.0
@@ -273,7 +292,7 @@ def recipe_card(
 ) -> RecipeCard:
     """A recipe with each ingredient marked against the pantry, directions, and nutrition per serving
     (USDA SR26; lines that cannot be matched or weighed are listed, not guessed)."""
-    return _card(conn, recipe_id, _amount(servings, scale))
+    return card_for(conn, recipe_id, _amount(servings, scale))
 
 
 @api.post("/cook", response_model=CookResponse, responses=ERRORS)
@@ -327,6 +346,21 @@ def _load_cook(state: AppState, cook_id: int, recipe_id: int) -> CookResponse | 
             "SELECT result FROM cook_results WHERE cook_id = ? AND recipe_id = ?", (cook_id, recipe_id)
         ).fetchone()
     return None if row is None else CookResponse.model_validate_json(row[0])
+
+
+def save_origin(state: AppState, recipe_id: int, origin: RecipeOrigin) -> None:
+    with db.connect(state.settings.web_db) as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO generated(recipe_id, result, created) VALUES (?, ?, ?)",
+            (recipe_id, origin.model_dump_json(), _now()),
+        )
+
+
+def load_origin(state: AppState, recipe_id: int) -> RecipeOrigin | None:
+    """None for a recipe the model did not write here (imported, or written by the CLI)."""
+    with db.connect(state.settings.web_db) as conn:
+        row = conn.execute("SELECT result FROM generated WHERE recipe_id = ?", (recipe_id,)).fetchone()
+    return None if row is None else RecipeOrigin.model_validate_json(row[0])
 
 
 def _selection(state: AppState) -> list[ShoppingRecipe]:
@@ -400,6 +434,33 @@ def _amount(servings: float | None, scale: float | None) -> Amount:
         raise BadInput("give servings or scale, not both") from exc
 
 
+def _card_context(
+    state: AppState,
+    conn: sqlite3.Connection,
+    recipe_id: int,
+    servings: float | None,
+    scale: float | None,
+    cooked: int | None = None,
+    undone: bool = False,
+) -> dict[str, Any]:
+    card = card_for(conn, recipe_id, _amount(servings, scale))
+    result = _load_cook(state, cooked, recipe_id) if cooked is not None else None
+    last = cooking.last_cook(conn)
+    return {
+        "card": card,
+        "labels": NUTRIENT_LABELS,
+        "cooked": result,
+        "cooked_undone": result is not None and cooking.is_undone(conn, result.cook_id),
+        "undone": undone,
+        "can_undo": last is not None,
+        "last_is_this": last is not None and result is not None and last[0] == result.cook_id,
+        "on_list": any(w.recipe_id == recipe_id for w in _selection(state)),
+        "servings": servings,
+        "scale": scale,
+        "origin": load_origin(state, recipe_id),
+    }
+
+
 @pages.get("/kitchen/recipes/{recipe_id}", response_class=HTMLResponse)
 def recipe_page(
     request: Request,
@@ -411,22 +472,14 @@ def recipe_page(
     cooked: Annotated[int | None, Query(ge=1, le=MAX_ROWID)] = None,
     undone: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
-    card = _card(conn, recipe_id, _amount(servings, scale))
-    result = _load_cook(state, cooked, recipe_id) if cooked is not None else None
-    last = cooking.last_cook(conn)
-    context = {
-        "card": card,
-        "labels": NUTRIENT_LABELS,
-        "cooked": result,
-        "cooked_undone": result is not None and cooking.is_undone(conn, result.cook_id),
-        "undone": undone,
-        "can_undo": last is not None,
-        "last_is_this": last is not None and result is not None and last[0] == result.cook_id,
-        "on_list": any(w.recipe_id == recipe_id for w in _selection(state)),
-        "servings": servings,
-        "scale": scale,
-    }
+    context = _card_context(state, conn, recipe_id, servings, scale, cooked, undone)
     return render(request, "kitchen_recipe.html", context)
+
+
+@pages.get("/kitchen/recipes/{recipe_id}/card", response_class=HTMLResponse)
+def recipe_card_fragment(request: Request, state: State, conn: Conn, recipe_id: RecipeId) -> HTMLResponse:
+    """The card alone, for the Kitchen page to show a generated recipe under its streamed text."""
+    return render(request, "_recipe_card.html", _card_context(state, conn, recipe_id, None, None))
 
 
 def _recipe_url(recipe_id: int, amount: Amount, **extra: int) -> str:
@@ -500,4 +553,16 @@ def shopping_download(state: State, conn: Conn, fmt: Literal["md", "csv"]) -> Re
     return _download(items, "markdown" if fmt == "md" else "csv")
 
 
-__all__ = ["api", "kitchen_panels", "pages"]
+__all__ = [
+    "Amount",
+    "Inspiration",
+    "RecipeCard",
+    "RecipeOrigin",
+    "ShoppingItemOut",
+    "api",
+    "card_for",
+    "kitchen_panels",
+    "load_origin",
+    "pages",
+    "save_origin",
+]
