@@ -32,6 +32,14 @@ class ModelNotFound(BadInput):
     """No model by that name or path."""
 
 
+class NotFound(BadInput):
+    """No stored thing with that id (pantry item, recipe, job, draft): it never existed or was removed."""
+
+
+class Conflict(BadInput):
+    """The request is well-formed but the stored state does not allow it now (e.g. nothing to undo)."""
+
+
 class ModelError(GenieError):
     """A model file exists but cannot be used (corrupt, truncated, wrong checksum)."""
 

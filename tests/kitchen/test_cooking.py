@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from localgenie.errors import BadInput
+from localgenie.errors import BadInput, NotFound
 from localgenie.kitchen import cooking, corpus, pantry
 from localgenie.kitchen.nutrition import recipe_nutrition
 from localgenie.kitchen.pantry import NewItem
@@ -50,6 +50,7 @@ def test_cooking_takes_from_the_pantry_and_undo_puts_it_back(
     assert left["milk"] == pytest.approx(1 - 2 * 0.2365882, rel=1e-4)  # 2 US cups out of a litre
     assert "feta" not in left  # used up: the row is removed...
     assert [n.key for n in plan.needs] == ["onion"]  # ...and the onion was never there (salt is a staple)
+    assert plan.marks == ["have", "have", "have", "missing", "staple"]  # one per line, for a recipe card
 
     cooking.undo(conn)
     assert pantry.to_csv(pantry.list_items(conn)) == before  # ...and comes back exactly, same id
@@ -64,9 +65,11 @@ def test_cooking_scales_by_servings_and_refuses_unknown_base(
     pantry.add_items(conn, [NewItem("eggs", 12)], today=TODAY)
     cooking.cook(conn, frittata, servings=2, today=TODAY)  # half of a 4-serving recipe: 3 eggs
     assert pantry.list_items(conn)[0].quantity == 9
+    big = cooking.plan(conn, frittata, servings=8, today=TODAY)  # 12 eggs wanted, 9 left
+    assert big.marks[0] == "short" and big.needs[0].quantity == pytest.approx(3)
     with pytest.raises(BadInput, match="does not say how many it serves"):
         cooking.cook(conn, pancakes, servings=2, today=TODAY)
-    with pytest.raises(BadInput, match="no recipe with id"):
+    with pytest.raises(NotFound, match="no recipe with id"):
         cooking.cook(conn, 999, today=TODAY)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from localgenie.errors import BadInput
+from localgenie.errors import BadInput, NotFound
 from localgenie.kitchen import db, pantry
 from localgenie.kitchen.pantry import NewItem
 
@@ -76,6 +76,97 @@ def test_csv_export_reads_back_identically(conn: sqlite3.Connection, tmp_path: P
     assert strip == [
         (i.name, i.quantity, i.unit, i.location, i.opened, i.expires) for i in pantry.list_items(conn)
     ]
+
+
+# --- editing a stored item ------------------------------------------------------------------------------
+
+
+def test_editing_the_amount_keeps_the_expiry(conn: sqlite3.Connection) -> None:
+    [eggs] = pantry.add_items(conn, [NewItem("eggs", 6)], today=TODAY)
+    edited = pantry.update_item(conn, eggs.id, quantity=2, unit="dozen", today=TODAY + timedelta(days=3))
+    assert (edited.quantity, edited.unit) == (24, "piece")
+    assert (edited.expires, edited.expiry_source) == (eggs.expires, eggs.expiry_source)
+    assert pantry.get_item(conn, eggs.id) == edited
+
+
+def test_moving_thawed_food_counts_fridge_days_from_the_move(conn: sqlite3.Connection) -> None:
+    bought = TODAY - timedelta(days=60)
+    [chicken] = pantry.add_items(
+        conn, [NewItem("chicken breasts", 2, location="freezer", added=bought)], TODAY
+    )
+    moved = pantry.update_item(conn, chicken.id, location="fridge", today=TODAY)
+    assert moved.location == "fridge" and moved.added == bought
+    assert moved.expires == TODAY + timedelta(days=1)  # FoodKeeper: 1-2 days in the refrigerator
+    assert "refrigerator" in moved.expiry_source
+
+
+def test_opening_never_makes_food_last_longer(conn: sqlite3.Connection) -> None:
+    fresh, old = pantry.add_items(
+        conn,
+        [NewItem("cottage cheese", 1), NewItem("cottage cheese", 1, added=TODAY - timedelta(days=10))],
+        today=TODAY,
+    )
+    assert fresh.expires == TODAY + timedelta(days=14) and old.expires == TODAY + timedelta(days=4)
+    opened_fresh = pantry.update_item(conn, fresh.id, opened=True, today=TODAY)
+    assert opened_fresh.opened and opened_fresh.expires == TODAY + timedelta(days=7)  # 1 week after opening
+    assert "after opening" in opened_fresh.expiry_source
+    opened_old = pantry.update_item(conn, old.id, opened=True, today=TODAY)
+    assert opened_old.expires == TODAY + timedelta(days=4)  # the unopened date was sooner, and stays
+    assert "unopened date comes first" in opened_old.expiry_source
+
+
+def test_opened_jar_moved_to_the_fridge_gets_the_after_opening_time(conn: sqlite3.Connection) -> None:
+    [mayo] = pantry.add_items(conn, [NewItem("mayonnaise", 1, "jar", location="pantry")], today=TODAY)
+    later = TODAY + timedelta(days=20)
+    edited = pantry.update_item(conn, mayo.id, location="fridge", opened=True, today=later)
+    assert edited.expires == later + timedelta(days=60)  # FoodKeeper: 2 months after opening
+    assert "after opening" in edited.expiry_source
+
+
+def test_a_date_the_user_gave_is_kept_until_the_user_changes_it(conn: sqlite3.Connection) -> None:
+    own = TODAY + timedelta(days=5)
+    [milk] = pantry.add_items(conn, [NewItem("milk", 1, "l", expires=own)], today=TODAY)
+    moved = pantry.update_item(conn, milk.id, location="freezer", opened=True, name="whole milk", today=TODAY)
+    assert (moved.expires, moved.expiry_source) == (own, "given by user")
+    assert (moved.name, moved.location, moved.opened) == ("whole milk", "freezer", True)
+    redated = pantry.update_item(conn, milk.id, expires=TODAY + timedelta(days=90), today=TODAY)
+    assert redated.expires == TODAY + timedelta(days=90) and redated.expiry_source == "given by user"
+
+
+def test_renaming_re_estimates_an_estimated_date(conn: sqlite3.Connection) -> None:
+    [item] = pantry.add_items(conn, [NewItem("spinach", 1, "bag")], today=TODAY)
+    renamed = pantry.update_item(conn, item.id, name="eggs", today=TODAY + timedelta(days=1))
+    assert renamed.canonical == "egg" and renamed.expires == TODAY + timedelta(days=21)  # from the added day
+    assert "Eggs" in renamed.expiry_source
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"quantity": 0}, "positive"),
+        ({"location": "freezer", "name": "frozen eggs", "quantity": -1}, "positive"),
+        ({"quantity": float("inf")}, "not a number"),
+        ({"unit": "smidgeons"}, "unknown unit"),
+        ({"location": "garage"}, "location"),
+        ({"name": "   "}, "name"),
+        ({"opened": True, "expires": date(2999, 1, 1)}, "not plausible"),
+        ({}, "nothing to change"),
+    ],
+)
+def test_bad_edits_are_refused_and_change_nothing(
+    conn: sqlite3.Connection, change: dict[str, object], message: str
+) -> None:
+    [eggs] = pantry.add_items(conn, [NewItem("eggs", 6)], today=TODAY)
+    with pytest.raises(BadInput, match=message):
+        pantry.update_item(conn, eggs.id, **change, today=TODAY)  # type: ignore[arg-type]
+    assert pantry.list_items(conn) == [eggs]
+
+
+def test_editing_an_unknown_item_says_so(conn: sqlite3.Connection) -> None:
+    with pytest.raises(NotFound, match="no pantry item with id 99"):
+        pantry.update_item(conn, 99, quantity=1)
+    with pytest.raises(NotFound):  # beyond SQLite's integers: no such row, not an OverflowError
+        pantry.remove_item(conn, str(2**64))
 
 
 # --- bad input: clear errors, nothing stored -------------------------------------------------------------

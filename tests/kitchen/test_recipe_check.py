@@ -14,9 +14,9 @@ from localgenie.kitchen.recipe import Recipe, RecipeIngredient, check_recipe
 
 TODAY = date(2026, 3, 10)
 PANTRY = [
-    PantryItem(1, "eggs", "egg", 6, "piece", "fridge", TODAY, False, None, ""),
-    PantryItem(2, "feta", "feta", 100, "gram", "fridge", TODAY, True, None, ""),
-    PantryItem(3, "spinach", "spinach", 1, "bag", "fridge", TODAY, False, None, ""),
+    PantryItem("eggs", "egg", 6, "piece", "fridge", TODAY, False, None, "", id=1),
+    PantryItem("feta", "feta", 100, "gram", "fridge", TODAY, True, None, "", id=2),
+    PantryItem("spinach", "spinach", 1, "bag", "fridge", TODAY, False, None, "", id=3),
 ]
 STAPLES = {"salt", "black pepper", "olive oil", "water"}
 

@@ -50,13 +50,23 @@ class LiveServer:
 
 
 class FakeBackend:
-    """Answers every prompt with ``answer`` (or raises ``error``), after ``delay`` seconds."""
+    """Answers every prompt with ``answer`` (or raises ``error``), after ``delay`` seconds, streamed in
+    pieces of ``chunk`` characters (all at once by default), ``chunk_delay`` seconds apart."""
 
-    def __init__(self, answer: str = "{}", error: Exception | None = None, delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        answer: str = "{}",
+        error: Exception | None = None,
+        delay: float = 0.0,
+        chunk: int | None = None,
+        chunk_delay: float = 0.0,
+    ) -> None:
         self.info = BackendInfo(kind="embedded", model="fake", context_length=4096)
         self.answer = answer
         self.error = error
         self.delay = delay
+        self.chunk = chunk
+        self.chunk_delay = chunk_delay
         self.calls = 0
 
     def prompt(self, messages: list[Message], options: GenerationOptions | None = None) -> Response:
@@ -67,7 +77,11 @@ class FakeBackend:
             if self.error is not None:
                 raise self.error
             response.finish_reason = "stop"
-            yield self.answer
+            size = self.chunk or max(1, len(self.answer))
+            for start in range(0, len(self.answer), size):
+                if start:
+                    time.sleep(self.chunk_delay)
+                yield self.answer[start : start + size]
 
         return Response(run, Usage(prompt_tokens=10, completion_tokens=5))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ import pytest
 from localgenie.web import WebSettings, create_app
 from localgenie.web.examples import PERSON
 from tests.tubetalk.tubetalk_helpers import HashingEmbedder
-from tests.web.helpers import FIXTURES, LiveServer
+from tests.web.helpers import FIXTURES, FakeBackend, LiveServer, factory
+from tests.web.test_generate import ANSWER, PANTRY
+from tests.web.test_recipes import import_recipes
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -42,13 +45,46 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_settings(tmp_path_factory: pytest.TempPathFactory) -> WebSettings:
     data = tmp_path_factory.mktemp("web-browser")
-    settings = WebSettings(
+    return WebSettings(
         model="tiny", data_dir=data, kitchen_db=data / "kitchen.sqlite", embedder=HashingEmbedder()
     )
-    with LiveServer(create_app(settings)) as url:
+
+
+@pytest.fixture(scope="module")
+def server(server_settings: WebSettings) -> Iterator[str]:
+    with LiveServer(create_app(server_settings)) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def omelette(server_settings: WebSettings, tmp_path_factory: pytest.TempPathFactory) -> int:
+    """A recipe in the live server's kitchen database (the server reads the file on every request)."""
+    assert server_settings.kitchen_db is not None
+    recipe = {
+        "title": "Browser Omelette",
+        "servings": 2,
+        "ingredients": ["4 eggs", "50 g feta", "1 cup spinach", "salt to taste"],
+        "directions": ["Whisk the eggs with the feta.", "Cook in a hot pan, add the spinach."],
+    }
+    return import_recipes(server_settings.kitchen_db, tmp_path_factory.mktemp("recipes"), recipe)[
+        "Browser Omelette"
+    ]
+
+
+def _fresh_pantry(page: Any, items: list[dict[str, Any]]) -> dict[str, int]:
+    """Empty the shared server's pantry (earlier tests stock it), then stock ``items``; ids by name."""
+    for item in page.request.get("/api/pantry").json():
+        page.request.delete(f"/api/pantry/{item['id']}")
+    stored = page.request.post("/api/pantry", data={"items": items})
+    assert stored.status == 201, stored.text()
+    return {i["name"]: i["id"] for i in stored.json()}
+
+
+def _fits_the_screen(page: Any) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +172,85 @@ def test_pages_fit_a_phone_screen(page: Any) -> None:
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+
+
+def test_cook_from_a_recipe_card_on_a_phone_then_undo(page: Any, omelette: int) -> None:
+    page.set_viewport_size({"width": 375, "height": 740})
+    ids = _fresh_pantry(
+        page, [{"name": "eggs", "quantity": 6}, {"name": "feta", "quantity": 200, "unit": "g"}]
+    )
+    eggs = f'#pantry tr[data-item="{ids["eggs"]}"] td:nth-child(2)'
+    page.goto("/kitchen?suggest=1")
+    page.get_by_role("link", name="Browser Omelette").click()
+    page.wait_for_url(f"**/kitchen/recipes/{omelette}")
+    _fits_the_screen(page)
+    assert float(page.inner_text('#nutrition tr[data-nutrient="kcal"] td')) > 100  # 2 eggs + 25 g feta
+    assert "salt to taste" in page.inner_text("#unmatched")  # listed, not guessed
+    assert "✗ missing" in page.inner_text("#ingredients li:has-text('spinach')")
+    page.click("#cook-btn")
+    page.wait_for_url("**cooked=*")
+    assert "took 4 piece eggs" in " ".join(page.inner_text("#taken").split())
+    page.goto("/kitchen")
+    assert page.inner_text(eggs) == "2 piece"
+    page.reload()
+    assert page.inner_text(eggs) == "2 piece"  # stored server-side
+    _fits_the_screen(page)
+    page.click("#undo-btn")
+    page.wait_for_url("**/kitchen#cooking")
+    assert page.inner_text(eggs) == "6 piece"
+    assert page.locator("#no-cook").count() == 1
+
+
+def test_shopping_list_shows_what_is_missing_and_downloads(page: Any, omelette: int) -> None:
+    _fresh_pantry(page, [{"name": "eggs", "quantity": 6}])
+    page.goto(f"/kitchen/recipes/{omelette}")
+    page.fill("#servings", "4")
+    page.keyboard.press("Tab")  # leaving the field updates the amounts (no button press needed)
+    page.wait_for_url("**servings=4")
+    page.click("#list-btn")
+    page.wait_for_url(f"**/kitchen/recipes/{omelette}?servings=4")
+    page.goto("/kitchen#shopping")
+    items = page.locator("#shopping-items li .name").all_inner_texts()
+    assert items == ["egg", "feta", "spinach"]  # 8 eggs for 4, 6 in the pantry; salt is a staple
+    assert "2 piece" in page.inner_text("#shopping-items li:has-text('egg')")
+    download = page.request.get(page.get_attribute("#download-md", "href"))
+    assert download.ok and "- [ ] spinach — 2 cup (Browser Omelette)" in download.text()
+    with page.expect_download() as info:
+        page.click("#download-csv")
+    assert info.value.suggested_filename == "shopping-list.csv"
+
+
+@pytest.fixture(scope="module")
+def writer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second server whose model streams a fixed recipe (the real one would take minutes here)."""
+    data = tmp_path_factory.mktemp("web-generate")
+    settings = WebSettings(
+        model="tiny", data_dir=data, kitchen_db=data / "kitchen.sqlite", embedder=HashingEmbedder()
+    )
+    backend = FakeBackend(ANSWER, chunk=24, chunk_delay=0.05)
+    with LiveServer(create_app(settings, backend_factory=factory(backend))) as url:
+        yield url
+
+
+def test_generate_streams_the_text_then_shows_a_card_that_cooks(page: Any, writer: str) -> None:
+    assert page.request.post(f"{writer}/api/pantry", data={"items": PANTRY}).status == 201
+    page.goto(f"{writer}/kitchen")
+    page.fill("#generate-use", "spinach")
+    page.click("#generate-btn")
+    # The model's text shows while it is written, before any card (polled from here: the page's CSP
+    # forbids the eval that wait_for_function would need).
+    state = "() => [document.getElementById('generate-text').textContent.length,"
+    state += " !!document.querySelector('#generate-card article')]"
+    deadline = time.monotonic() + 20
+    while (shown := page.evaluate(state))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert shown[0] > 0 and not shown[1], shown
+    page.wait_for_selector("#generate-card article")
+    assert page.inner_text("#generate-text") == ANSWER
+    assert "checking it against the pantry" in page.inner_text("#generate-status")
+    card = page.locator("#generate-card")
+    assert "Spinach and Feta Omelette" in card.locator("h1").inner_text()
+    assert float(card.locator('#nutrition tr[data-nutrient="kcal"] td').inner_text()) > 100
+    card.locator("#cook-btn").click()
+    page.wait_for_url("**cooked=*")
+    assert "took 4 piece eggs" in " ".join(page.inner_text("#taken").split())

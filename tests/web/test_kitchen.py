@@ -50,7 +50,8 @@ def test_kitchen_page_add_confirm_and_remove(client: TestClient) -> None:
     )
     assert draft.status_code == 303 and draft.headers["location"].startswith("/kitchen/drafts/")
     confirm = client.get(draft.headers["location"])
-    assert "Store 2 items" in confirm.text and "carrot" in confirm.text
+    assert len(re.findall(r'name="keep" value="\d" [^>]*checked', confirm.text)) == 2  # all pre-ticked
+    assert "carrot" in confirm.text
     assert client.get("/api/pantry").json() == []
     client.post(draft.headers["location"], data={"action": "store", "csrf_token": token})
     page = client.get("/kitchen")
@@ -59,6 +60,60 @@ def test_kitchen_page_add_confirm_and_remove(client: TestClient) -> None:
     item_id = client.get("/api/pantry").json()[0]["id"]
     client.post(f"/kitchen/items/{item_id}/remove", data={"csrf_token": token})
     assert len(client.get("/api/pantry").json()) == 1
+
+
+def test_page_add_with_nothing_to_read_shows_the_reason(client: TestClient) -> None:
+    # An async page route using the request's kitchen connection (opened on a worker thread).
+    response = client.post("/kitchen/add", data={"text": "  ", "mode": "lines", "csrf_token": _csrf(client)})
+    assert response.status_code == 400 and 'id="add-error"' in response.text
+    assert "nothing to add" in response.text
+
+
+def test_confirm_step_keeps_only_ticked_items_under_the_names_given(client: TestClient) -> None:
+    token = _csrf(client)
+    draft = client.post(
+        "/kitchen/add",
+        data={"text": "3 carrots\n1 l milk\n2 onions", "mode": "lines", "csrf_token": token},
+        follow_redirects=False,
+    ).headers["location"]
+    fields = {"action": "store", "choose": "1", "csrf_token": token, "keep": ["0", "2"]}
+    long_name = client.post(draft, data=fields | {"name-2": "x" * 201})
+    assert long_name.status_code == 400 and "too long" in long_name.text
+    assert client.get("/api/pantry").json() == []  # refused: nothing stored, the draft is still there
+    stored = client.post(draft, data=fields | {"name-2": "red onions"}, follow_redirects=False)
+    assert stored.status_code == 303
+    assert sorted(i["name"] for i in client.get("/api/pantry").json()) == ["carrots", "red onions"]
+    assert client.get(draft).status_code == 404
+
+
+def test_patch_changes_an_item_and_refuses_bad_edits_without_losing_anything(client: TestClient) -> None:
+    [eggs] = client.post("/api/pantry", json={"items": [{"name": "eggs", "quantity": 12}]}).json()
+    url = f"/api/pantry/{eggs['id']}"
+    edited = client.patch(url, json={"quantity": 10, "opened": True})
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["quantity"], edited.json()["opened"]) == (10, True)
+    assert edited.json()["expires"] <= eggs["expires"]  # opening never makes food last longer
+    frozen = client.patch(url, json={"location": "freezer"}).json()
+    assert frozen["location"] == "freezer" and frozen["expiry_source"] != eggs["expiry_source"]
+    given = client.patch(url, json={"expires": (date.today() + timedelta(days=9)).isoformat()}).json()
+    assert given["expiry_source"] == "given by user"
+    before = client.get(url).json()
+    cases = [
+        ({"quantity": 0}, 422, "greater than 0"),
+        ({"quantity": "lots"}, 422, "valid number"),
+        ({"location": "garage"}, 422, "location"),
+        ({"qty": 3}, 422, "qty"),  # a misspelt field is refused, not ignored
+        ({"name": "eggs", "unit": "smidgeons"}, 400, "unknown unit"),
+        ({"expires": "2999-01-01"}, 400, "not plausible"),
+        ({}, 400, "nothing to change"),
+    ]
+    for body, status, message in cases:
+        response = client.patch(url, json=body)
+        assert response.status_code == status, (body, response.text)
+        assert message in response.json()["message"], (body, response.text)
+    assert client.get(url).json() == before
+    missing = client.patch("/api/pantry/99999", json={"quantity": 1})
+    assert missing.status_code == 404 and "no pantry item with id 99999" in missing.json()["message"]
 
 
 def test_plain_words_go_through_the_model_and_the_confirm_step(settings: WebSettings) -> None:
@@ -153,7 +208,10 @@ def test_suggest_uses_what_spoils_first(client: TestClient, settings: WebSetting
 def test_order_is_priced_from_the_menu_never_by_the_model(settings: WebSettings) -> None:
     answer = json.dumps(
         {
-            "lines": [{"item": "Pepperoni pizza", "size": "large", "quantity": 2}],
+            "lines": [
+                {"said": "two large pepperonis", "item": "Pepperoni pizza", "size": "large", "quantity": 2},
+                {"said": "a garlic bread", "item": "Garlic bread", "quantity": 1},  # nobody said it
+            ],
             "not_on_menu": ["truffle pizza"],
         }
     )
@@ -164,7 +222,8 @@ def test_order_is_priced_from_the_menu_never_by_the_model(settings: WebSettings)
         body = response.json()
         assert body["total"] == "32.00" and body["currency"] == "USD"
         assert any("truffle" in p for p in body["problems"])
-        backend.answer = json.dumps({"lines": [{"item": "Soup", "quantity": 2}]})
+        assert [c for c in body["corrections"] if "Garlic bread" in c]  # dropped by code, and said so
+        backend.answer = json.dumps({"lines": [{"said": "two soups", "item": "Soup", "quantity": 2}]})
         inline = {"currency": "EUR", "items": [{"name": "Soup", "price": 4.5}]}
         own = client.post("/api/order", json={"text": "two soups", "menu": inline})
         assert own.status_code == 200, own.text

@@ -47,15 +47,11 @@ def run_recognition(
     """Embedded recogniser, or the vision server given by flags or ``GENIE_VISION_BASE_URL``."""
     from localgenie import vision
 
-    server = (base_url, model, api_key) if base_url else vision.vision_server_from_env()
-    if server is None:
-        return vision.recognise(photos, multi=not single)
-    from localgenie.llm.openai_compat import OpenAICompatBackend
-
-    url, chosen_model, key = server
-    return vision.recognise_remote(
-        photos, OpenAICompatBackend(url, api_key=key or api_key, model=chosen_model or model)
-    )
+    env = vision.vision_server_from_env()
+    server = (base_url, model, api_key) if base_url else None
+    if server is None and env is not None:
+        server = (env[0], env[1] or model, env[2] or api_key)
+    return vision.recognise_configured(photos, multi=not single, server=server)
 
 
 PhotosArg = Annotated[list[Path], typer.Argument(help="Photo files (JPEG, PNG, WebP...).")]

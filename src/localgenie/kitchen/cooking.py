@@ -15,9 +15,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from localgenie.errors import BadInput
+from localgenie.errors import BadInput, Conflict, NotFound
 from localgenie.kitchen import units
-from localgenie.kitchen.db import Transaction
+from localgenie.kitchen.db import MAX_ROWID, Transaction
 from localgenie.kitchen.pantry import PantryItem, get_item, list_items, staples
 
 
@@ -49,6 +49,10 @@ class Need:
     source: str
 
 
+# How each recipe line stands against the pantry (`CookPlan.marks`, one per line, for a recipe card).
+HAVE, SHORT, MISSING, STAPLE, OTHER = "have", "short", "missing", "staple", "other"
+
+
 @dataclass
 class CookPlan:
     recipe: StoredRecipe
@@ -56,15 +60,20 @@ class CookPlan:
     takes: list[tuple[PantryItem, float]] = field(default_factory=list)
     needs: list[Need] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Per recipe line: HAVE (the pantry covers it, or it is "to taste" and in the pantry), SHORT (some, not
+    # enough), MISSING, STAPLE (assumed at hand), OTHER (no ingredient recognised in the line).
+    marks: list[str] = field(default_factory=list)
 
 
 def load_recipe(conn: sqlite3.Connection, recipe_id: int) -> StoredRecipe:
-    row = conn.execute(
-        "SELECT id, title, servings, total_time_min, lines, directions FROM recipes WHERE id = ?",
-        (recipe_id,),
-    ).fetchone()
+    row = None
+    if 0 < recipe_id <= MAX_ROWID:
+        row = conn.execute(
+            "SELECT id, title, servings, total_time_min, lines, directions FROM recipes WHERE id = ?",
+            (recipe_id,),
+        ).fetchone()
     if row is None:
-        raise BadInput(f"no recipe with id {recipe_id}: ids are shown by `genie kitchen suggest`")
+        raise NotFound(f"no recipe with id {recipe_id}: ids are shown by `genie kitchen suggest`")
     lines = [Line(t, q, u, k) for t, q, u, k in json.loads(row[4])]
     return StoredRecipe(int(row[0]), str(row[1]), row[2], row[3], lines, json.loads(row[5]))
 
@@ -111,14 +120,17 @@ def plan(
     staple_set = staples(conn)
     for line in recipe.lines:
         if not line.key:
+            result.marks.append(OTHER)
             continue
         items = by_key.get(line.key, [])
         if not items:
             if line.key not in staple_set:
                 qty = None if line.quantity is None else line.quantity * result.factor
                 result.needs.append(Need(line.key, qty, line.unit, recipe.title))
+            result.marks.append(STAPLE if line.key in staple_set else MISSING)
             continue
         if line.quantity is None:
+            result.marks.append(HAVE)
             continue  # "to taste": nothing measurable to take
         need, need_unit = line.quantity * result.factor, line.unit or "piece"
         for item in items:
@@ -139,6 +151,7 @@ def plan(
         if need > 1e-9:
             result.warnings.append(f"not enough {line.key}: {need:g} {need_unit} short")
             result.needs.append(Need(line.key, need, need_unit, recipe.title))
+        result.marks.append(SHORT if need > 1e-9 else HAVE)
     return result
 
 
@@ -177,12 +190,14 @@ def cook(
 
 
 def undo(conn: sqlite3.Connection) -> int:
-    """Undo the most recent cook that is not undone yet; returns its recipe id."""
-    row = conn.execute("SELECT id, recipe_id FROM cooks WHERE undone = 0 ORDER BY id DESC LIMIT 1").fetchone()
-    if row is None:
-        raise BadInput("nothing to undo: no cooking recorded")
-    cook_id, recipe_id = int(row[0]), int(row[1])
+    """Undo the most recent cook that is not undone yet; returns its recipe id.
+
+    The cook is looked up inside the transaction, so two undos at once revert two cooks, never one twice."""
     with Transaction(conn):
+        last = last_cook(conn)
+        if last is None:
+            raise Conflict("nothing to undo: no cooking recorded")
+        cook_id, recipe_id = last
         changes = conn.execute(
             "SELECT item_id, before_quantity, after_quantity, deleted_row FROM cook_changes"
             " WHERE cook_id = ?",
@@ -203,6 +218,17 @@ def undo(conn: sqlite3.Connection) -> int:
                 )
         conn.execute("UPDATE cooks SET undone = 1 WHERE id = ?", (cook_id,))
     return recipe_id
+
+
+def last_cook(conn: sqlite3.Connection) -> tuple[int, int] | None:
+    """(cook id, recipe id) of the cook `undo` would revert, or None when there is nothing to undo."""
+    row = conn.execute("SELECT id, recipe_id FROM cooks WHERE undone = 0 ORDER BY id DESC LIMIT 1").fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def is_undone(conn: sqlite3.Connection, cook_id: int) -> bool:
+    row = conn.execute("SELECT undone FROM cooks WHERE id = ?", (cook_id,)).fetchone()
+    return row is not None and bool(row[0])
 
 
 @dataclass

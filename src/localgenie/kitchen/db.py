@@ -150,8 +150,11 @@ def migrate(conn: sqlite3.Connection) -> int:
     return before
 
 
-def connect(path: Path | str | None = None) -> sqlite3.Connection:
-    """Open (creating if needed) and migrate the kitchen database."""
+def connect(path: Path | str | None = None, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the kitchen database.
+
+    ``check_same_thread=False`` is for a caller that hands the connection from thread to thread but never
+    uses it from two at once (a web request: opened in one worker thread, used in another)."""
     target = Path(path) if path is not None else default_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and target.stat().st_size > 0:
@@ -159,7 +162,7 @@ def connect(path: Path | str | None = None) -> sqlite3.Connection:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise BadInput(f"{target} is not a SQLite database; pass another file with --db or GENIE_DB")
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly what we wrote.
-    conn = sqlite3.connect(target, isolation_level=None, timeout=30)
+    conn = sqlite3.connect(target, isolation_level=None, timeout=30, check_same_thread=check_same_thread)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -169,6 +172,9 @@ def connect(path: Path | str | None = None) -> sqlite3.Connection:
         conn.close()
         raise BadInput(f"{target} cannot be used as the kitchen database: {exc}") from exc
     return conn
+
+
+MAX_ROWID = 2**63 - 1  # SQLite's largest integer: a larger id names no row (and cannot be bound)
 
 
 class Transaction:

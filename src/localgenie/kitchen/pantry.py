@@ -16,9 +16,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from localgenie.errors import BadInput
+from localgenie.errors import BadInput, NotFound
 from localgenie.kitchen import expiry, units, vocab
-from localgenie.kitchen.db import Transaction
+from localgenie.kitchen.db import MAX_ROWID, Transaction
 
 MAX_SHELF_LIFE = timedelta(days=365 * 30)  # beyond this a date is a typo, not a tin of beans
 
@@ -37,11 +37,14 @@ class NewItem:
     added: date | None = None
 
 
-@dataclass(frozen=True)
-class PantryItem:
-    """A stored item; ``expiry_source`` says whether the date came from the user or FoodKeeper."""
+USER_GIVEN = "given by user"  # the expiry_source of a date the user typed (never re-estimated)
 
-    id: int
+
+@dataclass(frozen=True)
+class ValidatedItem:
+    """An item checked and completed by `validate`, ready to store; ``expiry_source`` says whether the date
+    came from the user or FoodKeeper."""
+
     name: str
     canonical: str
     quantity: float
@@ -56,18 +59,11 @@ class PantryItem:
         return None if self.expires is None else (self.expires - today).days
 
 
-@dataclass
-class ValidatedItem:
-    name: str
-    canonical: str
-    quantity: float
-    unit: str
-    location: str
-    added: date
-    opened: bool
-    expires: date | None
-    expiry_source: str
-    notes: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class PantryItem(ValidatedItem):
+    """A stored item: a validated item with its row id (keyword-only, so no call can shift the fields)."""
+
+    id: int = field(kw_only=True)
 
 
 def _parse_date(value: str | date | None, what: str) -> date | None:
@@ -81,25 +77,51 @@ def _parse_date(value: str | date | None, what: str) -> date | None:
         raise BadInput(f"{what} {value!r} is not a date: use YYYY-MM-DD") from exc
 
 
-def validate(item: NewItem, today: date) -> ValidatedItem:
-    """Check one item and fill in canonical name, unit and (if not given) the FoodKeeper expiry estimate."""
-    name = item.name.strip()
+# One checker per field, shared by `validate` (adding) and `update_item` (editing), so both refuse the
+# same things with the same words.
+
+
+def _checked_name(raw: str) -> str:
+    name = raw.strip()
     if not name:
         raise BadInput("an item needs a name")
-    if not isinstance(item.quantity, (int, float)) or not math.isfinite(item.quantity):
-        raise BadInput(f"{name}: quantity {item.quantity!r} is not a number")
-    if item.quantity <= 0:
-        raise BadInput(f"{name}: quantity must be positive, got {item.quantity:g}")
-    unit = units.normalize_unit(item.unit)
-    quantity = float(item.quantity)
-    if unit == "dozen":
-        quantity, unit = quantity * 12, "piece"
-    location = item.location.strip().lower()
+    return name
+
+
+def _canonical(name: str) -> str:
+    return vocab.canonicalize(name) or vocab.cleaned_name(name) or name.lower()
+
+
+def _checked_amount(name: str, quantity: float, unit: str | None) -> tuple[float, str]:
+    if not isinstance(quantity, (int, float)) or not math.isfinite(quantity):
+        raise BadInput(f"{name}: quantity {quantity!r} is not a number")
+    if quantity <= 0:
+        raise BadInput(f"{name}: quantity must be positive, got {quantity:g}")
+    normalized = units.normalize_unit(unit)
+    if normalized == "dozen":
+        return float(quantity) * 12, "piece"
+    return float(quantity), normalized
+
+
+def _checked_location(name: str, raw: str) -> str:
+    location = raw.strip().lower()
     location = {"refrigerator": "fridge", "cupboard": "pantry", "freezer": "freezer"}.get(location, location)
     if location not in expiry.LOCATIONS:
-        raise BadInput(
-            f"{name}: location must be one of {', '.join(expiry.LOCATIONS)}, got {item.location!r}"
-        )
+        raise BadInput(f"{name}: location must be one of {', '.join(expiry.LOCATIONS)}, got {raw!r}")
+    return location
+
+
+def _checked_expiry(name: str, expires: date, today: date) -> date:
+    if not (today - MAX_SHELF_LIFE <= expires <= today + MAX_SHELF_LIFE):
+        raise BadInput(f"{name}: expiry date {expires} is not plausible (more than 30 years away)")
+    return expires
+
+
+def validate(item: NewItem, today: date) -> ValidatedItem:
+    """Check one item and fill in canonical name, unit and (if not given) the FoodKeeper expiry estimate."""
+    name = _checked_name(item.name)
+    quantity, unit = _checked_amount(name, item.quantity, item.unit)
+    location = _checked_location(name, item.location)
     added = item.added or today
     if added > today + timedelta(days=1) or added < today - MAX_SHELF_LIFE:
         raise BadInput(f"{name}: added date {added} is not plausible")
@@ -109,12 +131,10 @@ def validate(item: NewItem, today: date) -> ValidatedItem:
     ):
         raise BadInput(f"{name}: opened date {opened_on} is not plausible")
     opened = item.opened or opened_on is not None
-    canonical = vocab.canonicalize(name) or vocab.cleaned_name(name) or name.lower()
+    canonical = _canonical(name)
     if item.expires is not None:
-        if not (today - MAX_SHELF_LIFE <= item.expires <= today + MAX_SHELF_LIFE):
-            raise BadInput(f"{name}: expiry date {item.expires} is not plausible (more than 30 years away)")
-        expires: date | None = item.expires
-        source = "given by user"
+        expires: date | None = _checked_expiry(name, item.expires, today)
+        source = USER_GIVEN
     else:
         start = opened_on if opened and opened_on else added
         estimate = expiry.estimate(canonical, name, location, opened, start)
@@ -156,24 +176,99 @@ _COLUMNS = "id, name, canonical, quantity, unit, location, added, opened, expire
 def _row(row: tuple[Any, ...]) -> PantryItem:
     id_, name, canonical, qty, unit, loc, added, opened, expires, source = row
     return PantryItem(
-        int(id_),
         str(name),
         str(canonical),
         float(qty),
         str(unit),
-        str(loc),  # type: ignore[arg-type]
+        str(loc),
         date.fromisoformat(str(added)),
         bool(opened),
         date.fromisoformat(str(expires)) if expires else None,
         str(source),
+        id=int(id_),
     )
 
 
 def get_item(conn: sqlite3.Connection, item_id: int) -> PantryItem:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
+    row = None
+    if 0 < item_id <= MAX_ROWID:
+        row = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
     if row is None:
-        raise BadInput(f"no pantry item with id {item_id}: see `genie kitchen list`")
+        raise NotFound(f"no pantry item with id {item_id}: see `genie kitchen list`")
     return _row(row)
+
+
+def update_item(
+    conn: sqlite3.Connection,
+    item_id: int,
+    *,
+    name: str | None = None,
+    quantity: float | None = None,
+    unit: str | None = None,
+    location: str | None = None,
+    opened: bool | None = None,
+    expires: date | None = None,
+    today: date | None = None,
+) -> PantryItem:
+    """Change a stored item (None: leave that field as it is), checked as `validate` checks a new one.
+
+    The expiry follows the food: a date given here wins, and a date the user gave earlier is kept.  An
+    estimated date is estimated again when the food changes (another name) or its storage does: a move
+    counts from today (thawed chicken gets fridge days from now, not from the day it was bought), opening
+    counts from today and never makes food last longer than its unopened date.  A quantity or unit edit
+    leaves the date alone.  Read, check and write happen in one transaction: a cook running at the same
+    time cannot slip in between.
+    """
+    if all(v is None for v in (name, quantity, unit, location, opened, expires)):
+        raise BadInput("nothing to change: give a name, quantity, unit, location, opened or expires")
+    today = today or date.today()
+    with Transaction(conn):
+        old = get_item(conn, item_id)
+        new_name = _checked_name(name) if name is not None else old.name
+        if quantity is None and unit is None:
+            new_quantity, new_unit = old.quantity, old.unit
+        else:
+            new_quantity, new_unit = _checked_amount(
+                new_name, old.quantity if quantity is None else quantity, old.unit if unit is None else unit
+            )
+        new_location = _checked_location(new_name, location) if location is not None else old.location
+        new_opened = old.opened if opened is None else opened
+        canonical = _canonical(new_name)
+        moved = new_location != old.location
+        opening = new_opened and not old.opened
+        new_expires, source = old.expires, old.expiry_source
+        if expires is not None:
+            new_expires, source = _checked_expiry(new_name, expires, today), USER_GIVEN
+        elif old.expiry_source != USER_GIVEN and (
+            moved or new_opened != old.opened or canonical != old.canonical
+        ):
+            start = today if moved or opening else old.added
+            estimate = expiry.estimate(canonical, new_name, new_location, new_opened, start)
+            new_expires, source = estimate.expires, estimate.source
+            if (
+                opening
+                and not moved
+                and old.expires is not None
+                and (new_expires is None or new_expires > old.expires)
+            ):
+                new_expires = old.expires
+                source = f"{old.expiry_source}; opened {today}, but the unopened date comes first"
+        conn.execute(
+            "UPDATE items SET name = ?, canonical = ?, quantity = ?, unit = ?, location = ?, opened = ?,"
+            " expires = ?, expiry_source = ? WHERE id = ?",
+            (
+                new_name,
+                canonical,
+                new_quantity,
+                new_unit,
+                new_location,
+                int(new_opened),
+                new_expires.isoformat() if new_expires else None,
+                source,
+                item_id,
+            ),
+        )
+    return get_item(conn, item_id)
 
 
 def list_items(conn: sqlite3.Connection) -> list[PantryItem]:
@@ -192,7 +287,7 @@ def remove_item(conn: sqlite3.Connection, ref: str, quantity: float | None = Non
         canonical = vocab.canonicalize(ref) or ref.lower()
         matches = [i for i in list_items(conn) if i.canonical == canonical or i.name.lower() == ref.lower()]
         if not matches:
-            raise BadInput(f"no pantry item called {ref!r}: see `genie kitchen list`")
+            raise NotFound(f"no pantry item called {ref!r}: see `genie kitchen list`")
         item = matches[0]
     if quantity is not None and quantity <= 0:
         raise BadInput(f"quantity to remove must be positive, got {quantity:g}")

@@ -16,7 +16,12 @@ from localgenie.vision.confirm import apply_answer
 from localgenie.vision.head import Head, load_head
 from localgenie.vision.images import Photo, open_photo
 from localgenie.vision.recognise import LIKELY, MAYBE, Found, Recognition, propose_regions, recognise
-from localgenie.vision.remote import PhotoIngredients, recognise_remote, vision_server_from_env
+from localgenie.vision.remote import (
+    PhotoIngredients,
+    recognise_configured,
+    recognise_remote,
+    vision_server_from_env,
+)
 
 __all__ = [
     "LIKELY",
@@ -31,6 +36,7 @@ __all__ = [
     "open_photo",
     "propose_regions",
     "recognise",
+    "recognise_configured",
     "recognise_remote",
     "vision_server_from_env",
 ]

@@ -28,7 +28,7 @@ from localgenie.errors import SchemaViolation
 from localgenie.llm import Backend, Message
 from localgenie.structured import complete_details
 from localgenie.vision.images import Photo, open_photo
-from localgenie.vision.recognise import LIKELY, MAYBE, Found, Recognition, merged
+from localgenie.vision.recognise import LIKELY, MAYBE, Found, Recognition, merged, recognise
 
 SEND_SIDE = 1024  # enough detail for labels; a larger upload costs tokens and time
 MAX_RETRIES = 1
@@ -124,3 +124,20 @@ def recognise_remote(
                 quantity=seen.count,
             )
     return Recognition(merged(best, counts), len(photos), len(photos), time.perf_counter() - start)
+
+
+def recognise_configured(
+    photos: Sequence[Path | str | Photo],
+    *,
+    multi: bool = True,
+    server: tuple[str, str | None, str | None] | None = None,
+) -> Recognition:
+    """What `genie kitchen add --photo` and the web app run: the vision server ``server`` (url, model, key)
+    or ``GENIE_VISION_BASE_URL`` when one is set, else the embedded recogniser."""
+    server = server or vision_server_from_env()
+    if server is None:
+        return recognise(photos, multi=multi)
+    from localgenie.llm.openai_compat import OpenAICompatBackend
+
+    url, model, key = server
+    return recognise_remote(photos, OpenAICompatBackend(url, api_key=key, model=model))

@@ -18,7 +18,7 @@ from . import db
 from .errors import install_handlers
 from .jobs import JobRunner, JobStore
 from .queue import ModelQueue
-from .routes import core, extract, kitchen, tubetalk
+from .routes import cooking, core, extract, generate, kitchen, tubetalk
 from .security import SecurityMiddleware
 from .settings import WebSettings
 from .state import AppState
@@ -57,7 +57,7 @@ def create_app(
     )
     app.state.genie = state
     install_handlers(app)
-    for module in (core, extract, kitchen, tubetalk):
+    for module in (core, extract, kitchen, cooking, generate, tubetalk):
         app.include_router(module.api)
         app.include_router(module.pages)
     app.mount("/static/swagger", StaticFiles(directory=str(_swagger_dir())), name="swagger")

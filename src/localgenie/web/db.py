@@ -1,5 +1,6 @@
 """The web app's own SQLite file: background jobs, saved extractions, pantry drafts awaiting confirmation,
-and preferences.  Separate from the kitchen database, which the CLI shares.
+cook results, generated recipes' checks, the shopping-list selection and preferences.  Separate from the
+kitchen database, which the CLI shares.
 
 Each call opens a short-lived connection: requests run on many threads, and SQLite in WAL mode handles
 one writer plus readers without a process-wide lock of ours.
@@ -52,6 +53,30 @@ SCHEMA = [
         created TEXT NOT NULL
     );
     CREATE TABLE prefs (name TEXT PRIMARY KEY, value TEXT NOT NULL)
+    """,
+    # Kitchen page state: what a cook took and warned about (shown again after a reload), and the
+    # recipes chosen for the shopping list.
+    """
+    CREATE TABLE cook_results (
+        cook_id INTEGER PRIMARY KEY,
+        recipe_id INTEGER NOT NULL,
+        result TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE shopping (
+        recipe_id INTEGER PRIMARY KEY,
+        servings REAL,
+        scale REAL,
+        added TEXT NOT NULL
+    )
+    """,
+    # What the model wrote and what code checked, for recipes generated from the Kitchen page.
+    """
+    CREATE TABLE generated (
+        recipe_id INTEGER PRIMARY KEY,
+        result TEXT NOT NULL,
+        created TEXT NOT NULL
+    )
     """,
 ]
 

@@ -17,30 +17,31 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from localgenie.errors import (
     BackendError,
     BadInput,
+    Conflict,
     ContextOverflow,
     GenieError,
     ModelError,
     ModelNotFound,
+    NotFound,
     SchemaError,
     SchemaViolation,
 )
 
 from .queue import QueueFull
 
+__all__ = ["NotFound", "Unsupported", "error_body", "install_handlers", "status_for"]
+
 log = logging.getLogger("localgenie.web")
-
-
-class NotFound(GenieError):
-    """No such job, extraction, draft or item."""
 
 
 class Unsupported(BadInput):
     """An upload whose content is not what the endpoint reads."""
 
 
-# Most specific first: SchemaError, ContextOverflow and ModelNotFound are BadInput too.
+# Most specific first: NotFound, Conflict, SchemaError, ContextOverflow and ModelNotFound are BadInput too.
 _STATUS: list[tuple[type[Exception], int]] = [
     (NotFound, 404),
+    (Conflict, 409),
     (Unsupported, 415),
     (SchemaError, 422),
     (ContextOverflow, 413),

@@ -67,26 +67,45 @@ class ModelQueue:
 
     async def run(self, work: Callable[[Backend], T]) -> T:
         """Run ``work(backend)`` on the model thread; raise `QueueFull` when the line is full."""
+        return await self._enter(lambda: work(self.backend()))
+
+    async def run_cpu(self, work: Callable[[], T]) -> T:
+        """Run CPU-heavy work that needs no language model (photo recognition) in the same line: on two
+        cores a recogniser and a decoder running side by side only make each other slower."""
+        return await self._enter(work)
+
+    def submit(self, work: Callable[[Backend], T]) -> asyncio.Future[T]:
+        """Take a place in the line now (or raise `QueueFull` now) and run ``work(backend)`` in turn: a
+        streaming response must know it was accepted, or answer 429, before it starts sending."""
+        return self._enter(lambda: work(self.backend()))
+
+    def _enter(self, work: Callable[[], T]) -> asyncio.Future[T]:
         with self._count_lock:
             if self._pending > self.capacity:
                 self.refused += 1
                 raise QueueFull(self.retry_after(), self._pending)
             self._pending += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, self._timed, work)
-        finally:
-            with self._count_lock:
-                self._pending -= 1
+            future = asyncio.get_running_loop().run_in_executor(self._executor, self._timed, work)
+        except BaseException:
+            self._leave()
+            raise
+        future.add_done_callback(lambda _: self._leave())
+        return future
+
+    def _leave(self) -> None:
+        with self._count_lock:
+            self._pending -= 1
 
     def run_sync(self, work: Callable[[Backend], T]) -> T:
         """For background job threads: wait for the model without counting against the request line."""
-        return self._timed(work)
+        return self._timed(lambda: work(self.backend()))
 
-    def _timed(self, work: Callable[[Backend], T]) -> T:
+    def _timed(self, work: Callable[[], T]) -> T:
         with self._model_lock:
             started = time.perf_counter()
             try:
-                return work(self.backend())
+                return work()
             finally:
                 self._durations.append(time.perf_counter() - started)
                 self.completed += 1

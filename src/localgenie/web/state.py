@@ -29,8 +29,12 @@ def get_state(request: Request) -> AppState:
 
 
 def kitchen_conn(request: Request) -> Iterator[sqlite3.Connection]:
-    """A kitchen database connection for one request (the same file the CLI uses)."""
-    conn = kitchen_db.connect(get_state(request).settings.kitchen_db)
+    """A kitchen database connection for one request (the same file the CLI uses).
+
+    FastAPI opens it on one thread (sync dependencies run in the threadpool) and the route uses it on
+    another (the event loop for async routes, maybe another worker for sync ones), one after the other:
+    so SQLite's same-thread check is off, and the connection is never shared between requests."""
+    conn = kitchen_db.connect(get_state(request).settings.kitchen_db, check_same_thread=False)
     try:
         yield conn
     finally:

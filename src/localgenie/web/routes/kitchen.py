@@ -1,5 +1,6 @@
-"""KitchenGenie over HTTP: pantry CRUD, plain-words add with a confirm step, suggestions, menu orders, and
-the Kitchen page.  Every judgement is the library's (`localgenie.kitchen`); this module only translates."""
+"""KitchenGenie over HTTP: pantry CRUD, plain-words and photo adds with one confirm step, suggestions, menu
+orders, and the Kitchen page (recipe cards, cooking and the shopping list are in `cooking`).  Every
+judgement is the library's (`localgenie.kitchen`); this module only translates."""
 
 from __future__ import annotations
 
@@ -9,27 +10,33 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from starlette.datastructures import FormData
 
 import localgenie
 from localgenie.config import shared_data_dir
 from localgenie.errors import BadInput
 from localgenie.kitchen import corpus, pantry
+from localgenie.kitchen.db import MAX_ROWID
 from localgenie.kitchen.extraction import extract_pantry_items
 from localgenie.kitchen.ingredients import parse_line
 from localgenie.kitchen.order import Menu, load_menu, order_from_text
 from localgenie.kitchen.pantry import NewItem, PantryItem
 from localgenie.kitchen.suggest import Filters, expired_items, suggest
 from localgenie.llm import Backend
+from localgenie.vision import LIKELY, Recognition
 
 from .. import db
-from ..errors import NotFound
+from ..errors import NotFound, status_for
 from ..jobs import Job, Progress
 from ..pages import render
+from ..photos import MAX_PHOTOS, display_name, recognise_uploads
 from ..security import verify_csrf
 from ..state import AppState, get_state, kitchen_conn
+from . import cooking as cooking_routes
 
 api = APIRouter(prefix="/api", tags=["kitchen"])
 pages = APIRouter(include_in_schema=False)
@@ -37,18 +44,22 @@ pages = APIRouter(include_in_schema=False)
 Location = Literal["fridge", "freezer", "pantry"]
 Diet = Literal["vegetarian", "vegan", "gluten-free", "dairy-free", "nut-free"]
 Conn = Annotated[sqlite3.Connection, Depends(kitchen_conn)]
+ItemId = Annotated[int, PathParam(ge=1, le=MAX_ROWID)]  # pantry items and drafts: SQLite row ids
 State = Annotated[AppState, Depends(get_state)]
 # A small model on a short list stays within these; a looping one is cut off instead of running for minutes.
 PANTRY_MAX_TOKENS = 384
 PANTRY_MAX_RETRIES = 1
 IMPORT_KIND = "kitchen-import"
+MAX_NAME = 200
 
 
 # ------------------------------------------------------------------ API models
 
 
 class ItemIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    """An item as the user describes it: `pantry.NewItem` over HTTP."""
+
+    name: str = Field(min_length=1, max_length=MAX_NAME, pattern=r"\S")
     quantity: float = Field(default=1.0, gt=0, le=1_000_000)
     unit: str | None = Field(default=None, max_length=40)
     location: Location = "fridge"
@@ -57,60 +68,56 @@ class ItemIn(BaseModel):
     expires: date | None = Field(default=None, description="omit to estimate from USDA FoodKeeper")
 
     def new_item(self) -> NewItem:
-        return NewItem(
-            name=self.name,
-            quantity=self.quantity,
-            unit=self.unit,
-            location=self.location,
-            opened=self.opened,
-            opened_on=self.opened_on,
-            expires=self.expires,
-        )
+        return NewItem(**self.model_dump())
 
     @classmethod
     def of(cls, item: NewItem) -> ItemIn:
-        return cls(
-            name=item.name,
-            quantity=item.quantity,
-            unit=item.unit,
-            location=item.location,  # type: ignore[arg-type]
-            opened=item.opened,
-            opened_on=item.opened_on,
-            expires=item.expires,
-        )
+        return cls.model_validate(item, from_attributes=True)
 
 
-class ItemOut(BaseModel):
-    id: int
+class PreviewItem(BaseModel):
+    """What the pantry records for an item (`pantry.ValidatedItem`): canonical name, unit, expiry estimate."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     name: str
     canonical: str
     quantity: float
     unit: str
     location: str
-    added: date
     opened: bool
     expires: date | None
     expiry_source: str
+
+
+class ItemOut(PreviewItem):
+    """A stored item (`pantry.PantryItem`)."""
+
+    id: int
+    added: date
     days_left: int | None
 
     @classmethod
     def of(cls, item: PantryItem, today: date | None = None) -> ItemOut:
-        return cls(**asdict(item), days_left=item.days_left(today or date.today()))
+        return cls.model_validate({**asdict(item), "days_left": item.days_left(today or date.today())})
+
+
+class ItemPatch(BaseModel):
+    """The fields to change; omitted (or null) fields stay as they are.  An estimated expiry is estimated
+    again when the name, place or opened state changes; a date you gave is kept unless you send another."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME, pattern=r"\S")
+    quantity: float | None = Field(default=None, gt=0, le=1_000_000)
+    unit: str | None = Field(default=None, max_length=40)
+    location: Location | None = None
+    opened: bool | None = None
+    expires: date | None = None
 
 
 class AddItems(BaseModel):
     items: list[ItemIn] = Field(min_length=1, max_length=200)
-
-
-class PreviewItem(BaseModel):
-    name: str
-    canonical: str
-    quantity: float
-    unit: str
-    location: str
-    opened: bool
-    expires: date | None
-    expiry_source: str
 
 
 class ParseRequest(BaseModel):
@@ -131,6 +138,26 @@ class ParseResponse(BaseModel):
     )
 
 
+class Candidate(BaseModel):
+    """One ingredient seen in the photos, to confirm before it is stored."""
+
+    ingredient: str
+    confidence: float = Field(ge=0, le=1)
+    status: Literal["likely", "maybe"] = Field(description=f"maybe: below {LIKELY:.0%}, kept only if picked")
+    seen_as: str = Field(description="the product class (or the vision server's own words) behind it")
+    photo: str = Field(description="the uploaded file's name")
+    regions: int = Field(description="how many regions of the photos agreed")
+    alternatives: list[tuple[str, float]] = Field(description="the next guesses for the same region")
+    item: ItemIn = Field(description="post this to /api/pantry to store it")
+
+
+class RecognizeResponse(BaseModel):
+    candidates: list[Candidate] = Field(description="likely items first, then maybes; nothing is stored")
+    photos: int
+    regions: int
+    seconds: float
+
+
 class SuggestRequest(BaseModel):
     diets: list[Diet] = Field(default_factory=list, max_length=5)
     exclude: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
@@ -141,15 +168,19 @@ class SuggestRequest(BaseModel):
 
 
 class UsedOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     ingredient: str
     item: str
     days_left: int | None
 
 
 class SuggestionOut(BaseModel):
-    recipe_id: int
+    model_config = ConfigDict(from_attributes=True)
+
+    recipe_id: int = Field(description="GET /api/kitchen/recipes/{recipe_id} for the recipe card")
     title: str
-    score: float
+    score: Annotated[float, AfterValidator(lambda score: round(score, 3))]
     why: str
     used: list[UsedOut]
     missing: list[str]
@@ -209,6 +240,7 @@ class OrderResponse(BaseModel):
     total: str
     currency: str
     problems: list[str]
+    corrections: list[str] = Field(description="the model's slips that code corrected (shown, not priced)")
 
 
 # ------------------------------------------------------------------ helpers (library calls only)
@@ -216,22 +248,7 @@ class OrderResponse(BaseModel):
 
 def _preview(items: list[NewItem]) -> list[PreviewItem]:
     today = date.today()
-    out = []
-    for item in items:
-        v = pantry.validate(item, today)
-        out.append(
-            PreviewItem(
-                name=v.name,
-                canonical=v.canonical,
-                quantity=v.quantity,
-                unit=v.unit,
-                location=v.location,
-                opened=v.opened,
-                expires=v.expires,
-                expiry_source=v.expiry_source,
-            )
-        )
-    return out
+    return [PreviewItem.model_validate(pantry.validate(item, today)) for item in items]
 
 
 def _items_from_lines(text: str, location: str) -> list[NewItem]:
@@ -284,23 +301,26 @@ def _menu(state: AppState, given: MenuIn | None) -> Menu:
 
 
 def _run_suggest(conn: sqlite3.Connection, filters: Filters, limit: int) -> SuggestResponse:
-    found = suggest(conn, filters, limit=limit)
     return SuggestResponse(
-        suggestions=[
-            SuggestionOut(
-                recipe_id=s.recipe_id,
-                title=s.title,
-                score=round(s.score, 3),
-                why=s.why,
-                used=[UsedOut(ingredient=u.ingredient, item=u.item, days_left=u.days_left) for u in s.used],
-                missing=s.missing,
-                total_time_min=s.total_time_min,
-                notes=s.notes,
-            )
-            for s in found
-        ],
+        suggestions=[SuggestionOut.model_validate(s) for s in suggest(conn, filters, limit=limit)],
         expired=[ItemOut.of(i) for i in expired_items(conn)],
     )
+
+
+def _candidates(result: Recognition, location: Location) -> list[Candidate]:
+    return [
+        Candidate(
+            ingredient=found.ingredient,
+            confidence=round(found.confidence, 4),
+            status=found.status,
+            seen_as=found.label,
+            photo=found.photo,
+            regions=found.regions,
+            alternatives=[(name, round(p, 4)) for name, p in found.alternatives],
+            item=ItemIn(name=found.ingredient, quantity=float(found.quantity or 1), location=location),
+        )
+        for found in result.items
+    ]
 
 
 # ------------------------------------------------------------------ API
@@ -309,6 +329,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "bad input (the message says what to fix)"},
     404: {"description": "no such item"},
     429: {"description": "model busy: retry after Retry-After seconds"},
+}
+PHOTO_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    413: {"description": "the upload is over the size limit"},
+    415: {"description": "not a photo (the first bytes decide, not the name or declared type)"},
 }
 
 
@@ -333,25 +358,43 @@ async def parse_pantry(body: ParseRequest, request: Request) -> ParseResponse:
 
 
 @api.get("/pantry/{item_id:int}", response_model=ItemOut, responses=ERRORS)
-def get_pantry_item(item_id: int, conn: Conn) -> ItemOut:
-    try:
-        return ItemOut.of(pantry.get_item(conn, item_id))
-    except BadInput as exc:
-        raise NotFound(str(exc)) from exc
+def get_pantry_item(item_id: ItemId, conn: Conn) -> ItemOut:
+    return ItemOut.of(pantry.get_item(conn, item_id))
+
+
+@api.patch("/pantry/{item_id:int}", response_model=ItemOut, responses=ERRORS)
+def patch_pantry_item(item_id: ItemId, body: ItemPatch, conn: Conn) -> ItemOut:
+    """Change an item's name, amount, unit, place, opened state or expiry (checked as adding checks;
+    nothing changes when any field is refused)."""
+    return ItemOut.of(pantry.update_item(conn, item_id, **body.model_dump(exclude_none=True)))
 
 
 @api.delete("/pantry/{item_id:int}", response_model=ItemOut, responses=ERRORS)
 def delete_pantry_item(
-    item_id: int,
+    item_id: ItemId,
     conn: Conn,
     quantity: Annotated[float | None, Query(gt=0, le=1_000_000, description="remove only this much")] = None,
 ) -> ItemOut:
     """Remove an item, or only ``quantity`` of it; answers with the item as it was."""
-    try:
-        pantry.get_item(conn, item_id)
-    except BadInput as exc:
-        raise NotFound(str(exc)) from exc
     return ItemOut.of(pantry.remove_item(conn, str(item_id), quantity))
+
+
+@api.post("/kitchen/recognize", response_model=RecognizeResponse, responses=PHOTO_ERRORS)
+async def recognize(
+    state: State,
+    photo: Annotated[list[UploadFile], File(description=f"1 to {MAX_PHOTOS} photos (JPEG, PNG, WebP…)")],
+    location: Annotated[Location, Form(description="where the items will go")] = "fridge",
+    single: Annotated[bool, Form(description="each photo shows one item (faster: no tiling)")] = False,
+) -> RecognizeResponse:
+    """Ingredients seen in photos, with confidences, to confirm: nothing is stored (post the chosen
+    candidates' ``item`` to /api/pantry).  "maybe" candidates should only be kept when the user picks them."""
+    result = await recognise_uploads(state, photo, multi=not single)
+    return RecognizeResponse(
+        candidates=_candidates(result, location),
+        photos=result.photos,
+        regions=result.regions,
+        seconds=round(result.seconds, 3),
+    )
 
 
 @api.post("/kitchen/suggest", response_model=SuggestResponse, responses=ERRORS)
@@ -388,6 +431,7 @@ async def api_order(body: OrderRequest, request: Request) -> OrderResponse:
         total=str(priced.total),
         currency=priced.currency,
         problems=priced.problems,
+        corrections=priced.corrections,
     )
 
 
@@ -415,6 +459,16 @@ def import_handler(state: AppState) -> Any:
 # ------------------------------------------------------------------ page
 
 
+class DraftItem(BaseModel):
+    """An item awaiting confirmation; photo items carry what the recogniser said about them."""
+
+    item: ItemIn
+    keep: bool = True  # ticked on the confirm page
+    status: Literal["likely", "maybe"] | None = None  # photo items only
+    confidence: float | None = None
+    seen_as: str | None = None
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -432,7 +486,9 @@ def _kitchen_context(state: AppState, conn: sqlite3.Connection) -> dict[str, Any
         "chosen_diets": [],
         "add_error": None,
         "add_text": "",
+        "photo_error": None,
         "model": state.queue.model,
+        **cooking_routes.kitchen_panels(state, conn),
     }
 
 
@@ -455,6 +511,16 @@ def kitchen_page(
     return render(request, "kitchen.html", context)
 
 
+def _save_draft(state: AppState, source: str, items: list[DraftItem]) -> RedirectResponse:
+    with db.connect(state.settings.web_db) as wconn:
+        cur = wconn.execute(
+            "INSERT INTO drafts(source_text, items, created) VALUES (?, ?, ?)",
+            (source, json.dumps([d.model_dump(mode="json") for d in items]), _now()),
+        )
+        draft_id = int(cur.lastrowid or 0)
+    return RedirectResponse(f"/kitchen/drafts/{draft_id}", status_code=303)
+
+
 @pages.post("/kitchen/add", response_model=None)
 async def kitchen_add(
     request: Request,
@@ -472,22 +538,49 @@ async def kitchen_add(
     except BadInput as exc:
         context = _kitchen_context(state, conn) | {"add_error": str(exc), "add_text": text}
         return render(request, "kitchen.html", context, status=400)
-    drafts = [ItemIn.of(i).model_dump(mode="json") for i in items]
-    with db.connect(state.settings.web_db) as wconn:
-        cur = wconn.execute(
-            "INSERT INTO drafts(source_text, items, created) VALUES (?, ?, ?)",
-            (text, json.dumps(drafts), _now()),
+    return _save_draft(state, text, [DraftItem(item=ItemIn.of(i)) for i in items])
+
+
+@pages.post("/kitchen/photo", response_model=None)
+async def kitchen_photo(
+    request: Request,
+    state: State,
+    conn: Conn,
+    photo: Annotated[list[UploadFile], File()],
+    location: Annotated[Location, Form()] = "fridge",
+    csrf_token: Annotated[str, Form()] = "",
+) -> RedirectResponse | HTMLResponse:
+    """Recognise the photos and show what was seen on the same confirm step as typed items."""
+    verify_csrf(request, csrf_token)
+    try:
+        result = await recognise_uploads(state, photo)
+        if not result.items:
+            raise BadInput("no ingredient recognised in the photo: add the items as text instead")
+    except BadInput as exc:
+        context = _kitchen_context(state, conn) | {"photo_error": str(exc)}
+        return render(request, "kitchen.html", context, status=status_for(exc))
+    drafts = [
+        DraftItem(
+            item=c.item,
+            keep=c.status == "likely",  # a maybe is stored only when the user ticks it
+            status=c.status,
+            confidence=c.confidence,
+            seen_as=c.seen_as,
         )
-        draft_id = int(cur.lastrowid or 0)
-    return RedirectResponse(f"/kitchen/drafts/{draft_id}", status_code=303)
+        for c in _candidates(result, location)
+    ]
+    names = ", ".join(sorted({display_name(p.filename) for p in photo}))
+    return _save_draft(state, f"photo: {names}", drafts)
 
 
-def _load_draft(state: AppState, draft_id: int) -> tuple[str, list[NewItem]]:
+def _load_draft(state: AppState, draft_id: int) -> tuple[str, list[DraftItem]]:
     with db.connect(state.settings.web_db) as conn:
         row = conn.execute("SELECT source_text, items FROM drafts WHERE id = ?", (draft_id,)).fetchone()
     if row is None:
         raise NotFound(f"no draft {draft_id}: it was stored or discarded already")
-    return str(row[0]), [ItemIn.model_validate(d).new_item() for d in json.loads(row[1])]
+    # Drafts saved before photo adds existed hold bare items.
+    stored = [d if "item" in d else {"item": d} for d in json.loads(row[1])]
+    return str(row[0]), [DraftItem.model_validate(d) for d in stored]
 
 
 def _drop_draft(state: AppState, draft_id: int) -> None:
@@ -495,27 +588,58 @@ def _drop_draft(state: AppState, draft_id: int) -> None:
         conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
 
 
+def _draft_page(
+    request: Request, draft_id: int, text: str, drafts: list[DraftItem], error: str | None = None
+) -> HTMLResponse:
+    rows = []
+    for draft in drafts:
+        try:
+            preview: PreviewItem | None = _preview([draft.item.new_item()])[0]
+        except BadInput:
+            preview = None  # a rename the pantry refuses: shown as typed, the error says why
+        rows.append({"draft": draft, "preview": preview})
+    context = {"draft_id": draft_id, "text": text, "rows": rows, "error": error}
+    return render(request, "kitchen_confirm.html", context, status=400 if error else 200)
+
+
+def _chosen(drafts: list[DraftItem], form: FormData) -> list[DraftItem]:
+    kept = {str(v) for v in form.getlist("keep")}
+    chosen = []
+    for n, draft in enumerate(drafts):
+        name = " ".join(str(form.get(f"name-{n}") or "").split()) or draft.item.name
+        if len(name) > MAX_NAME:
+            raise BadInput(f"item {n + 1}: a name of {len(name)} characters is too long (at most {MAX_NAME})")
+        item = draft.item.model_copy(update={"name": name})
+        chosen.append(draft.model_copy(update={"keep": str(n) in kept, "item": item}))
+    return chosen
+
+
 @pages.get("/kitchen/drafts/{draft_id}", response_class=HTMLResponse)
-def draft_page(request: Request, state: State, draft_id: int) -> HTMLResponse:
-    text, items = _load_draft(state, draft_id)
-    return render(
-        request, "kitchen_confirm.html", {"draft_id": draft_id, "text": text, "preview": _preview(items)}
-    )
+def draft_page(request: Request, state: State, draft_id: ItemId) -> HTMLResponse:
+    text, drafts = _load_draft(state, draft_id)
+    return _draft_page(request, draft_id, text, drafts)
 
 
 @pages.post("/kitchen/drafts/{draft_id}", response_model=None)
-def draft_decide(
+async def draft_decide(
     request: Request,
     state: State,
     conn: Conn,
-    draft_id: int,
+    draft_id: ItemId,
     action: Annotated[Literal["store", "discard"], Form()],
     csrf_token: Annotated[str, Form()] = "",
-) -> RedirectResponse:
+) -> Response:
+    """Store the ticked items under the names in the form (all ticked ones, or none if one is refused)."""
     verify_csrf(request, csrf_token)
-    _, items = _load_draft(state, draft_id)
+    text, drafts = _load_draft(state, draft_id)
     if action == "store":
-        pantry.add_items(conn, items)
+        form = await request.form()
+        try:
+            if form.get("choose"):  # the confirm page's own form: the user's ticks and names
+                drafts = _chosen(drafts, form)
+            pantry.add_items(conn, [d.item.new_item() for d in drafts if d.keep])
+        except BadInput as exc:
+            return _draft_page(request, draft_id, text, drafts, error=str(exc))
     _drop_draft(state, draft_id)
     return RedirectResponse("/kitchen", status_code=303)
 
@@ -524,14 +648,10 @@ def draft_decide(
 def kitchen_remove(
     request: Request,
     conn: Conn,
-    item_id: int,
+    item_id: ItemId,
     csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     verify_csrf(request, csrf_token)
-    try:
-        pantry.get_item(conn, item_id)
-    except BadInput as exc:
-        raise NotFound(str(exc)) from exc
     pantry.remove_item(conn, str(item_id))
     return RedirectResponse("/kitchen", status_code=303)
 
