@@ -71,11 +71,13 @@ def analyze(
 
     labeller: Any = None
     summarizer: Any = None
+    usage: tubetalk.LLMUsage | None = None
     if llm:
-        from localgenie import extract
+        from localgenie.tubetalk.labels import labelling_extract
 
-        labeller = tubetalk.llm_labeller(extract, model=model)
-        summarizer = tubetalk.llm_overall(extract, model=model)
+        usage = tubetalk.LLMUsage()
+        labeller = tubetalk.llm_labeller(labelling_extract, model=model, usage=usage)
+        summarizer = tubetalk.llm_overall(labelling_extract, model=model, usage=usage)
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description:<20}"),
@@ -104,6 +106,7 @@ def analyze(
             progress=on_progress,
             k=themes,
             llm_seconds=llm_seconds if llm_seconds is not None else LLM_BUDGET.get(model or "default", 120.0),
+            llm_usage=usage,
         )
     if format is Format.terminal:
         if output:
