@@ -2,14 +2,15 @@
 
 One run measures, side by side:
 * every pipeline stage on the whole CSV (keyword labeller by default; ``--llm tiny|default`` labels
-  the themes with a local model through ``localgenie.extract``);
+  the themes with a local model through ``localgenie.extract``, and prints LLM calls and tokens);
 * the static (distilled) embedder against full all-MiniLM-L6-v2 on a sample: speed ratio,
   nearest-neighbour overlap and k-means agreement (ARI), with TF-IDF as a floor;
 * sentiment (VADER) against the CSV's labels, intent on the shipped fixtures, the spam CV figures.
 
-    python bench/tubetalk.py                      # ~1 min + MiniLM on 1000 comments
-    python bench/tubetalk.py --quality-sample 0   # pipeline only
-    python bench/tubetalk.py --llm tiny
+    python bench/tubetalk.py                            # ~1 min + MiniLM on 1000 comments
+    python bench/tubetalk.py --quality-sample 0         # pipeline only
+    python bench/tubetalk.py --llm default --show       # LLM labels too, and what they say
+    python bench/tubetalk.py --llm default --naive 30   # the naive way: one LLM call per comment
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ import csv
 import json
 import resource
 import sys
+import time
 from collections import Counter
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import BaseModel, Field
 
-from _common import summary, timed
+from _common import median, percentile, summary, timed
 from localgenie.cli.tubetalk import LLM_BUDGET
 from localgenie.config import shared_data_dir
+from localgenie.errors import GenieError
 from localgenie.tubetalk import analyze, embed, intent, load, sentiment, spam
 from localgenie.tubetalk.labels import labelling_extract, llm_labeller, llm_overall
 from localgenie.tubetalk.report_model import LLMUsage, TubeTalkReport
@@ -146,6 +151,55 @@ def show(report: TubeTalkReport) -> None:
         print(f"  x{q.asked} {q.text[:100]}")
 
 
+class CommentReading(BaseModel):
+    """What the naive approach asks of the LLM for every single comment."""
+
+    sentiment: Literal["positive", "neutral", "negative"]
+    intent: Literal["praise", "complaint", "question", "suggestion", "other"]
+    topic: str = Field(description="the comment's topic in 1 to 3 words", json_schema_extra={"maxLength": 30})
+
+
+def naive_cost(model: str, texts: list[str], n: int, total: int) -> list[tuple[str, str]]:
+    """The LLM reads every comment: one classification call per comment, timed on ``n`` of them.
+
+    Same call path as the pipeline's labels (``extract_details`` with a grammar, no drafting), model
+    loaded and one warm-up call made before the clock starts, a fixed random sample; the per-comment
+    time is then multiplied by the ``total`` comments the pipeline reads.
+    """
+    from localgenie.llm import get_backend
+
+    get_backend(model)
+    rng = np.random.default_rng(0)
+    chosen = rng.choice(len(texts), size=min(n + 1, len(texts)), replace=False)
+    warm_up, *sample = [texts[i] for i in chosen]
+    # One untimed call first: it builds the grammar tokenizer and caches the system prompt, once per run.
+    labelling_extract(warm_up, CommentReading, model=model, max_tokens=60, max_retries=0)
+    seconds: list[float] = []
+    prompt = completion = failed = 0
+    for text in sample:
+        started = time.perf_counter()
+        try:
+            result = labelling_extract(text, CommentReading, model=model, max_tokens=60, max_retries=0)
+            prompt += result.usage.prompt_tokens
+            completion += result.usage.completion_tokens
+        except GenieError:
+            failed += 1
+        seconds.append(time.perf_counter() - started)
+    mean = sum(seconds) / len(seconds)
+    return [
+        (
+            f"naive: one call per comment ({model}, n={len(sample)})",
+            f"{mean:.2f} s/comment (median {median(seconds):.2f}, p90 {percentile(seconds, 0.9):.2f}); "
+            f"{prompt / len(sample):.0f} prompt + {completion / len(sample):.0f} completion tokens each; "
+            f"{failed} failed",
+        ),
+        (
+            f"naive: extrapolated to {total} comments",
+            f"{mean * total:.0f} s = {mean * total / 3600:.1f} h",
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--source", type=Path, help="comments file (default: the shared 18k CSV)")
@@ -159,12 +213,20 @@ def main() -> None:
     )
     parser.add_argument("--themes", type=int, help="number of themes (default: by comment count)")
     parser.add_argument("--show", action="store_true", help="print the themes' labels, summaries, quotes")
+    parser.add_argument(
+        "--naive", type=int, metavar="N", help="only time the naive approach (one LLM call per comment) on N"
+    )
     args = parser.parse_args()
     shared = shared_data_dir()
     source = args.source or (shared / "youtube-comments" / "YoutubeCommentsDataSet.csv" if shared else None)
     if source is None or not source.exists():
         sys.exit("no source: pass --source or provide ../shared/data")
 
+    if args.naive:
+        loaded = load(source)
+        texts = [c.text for c in loaded.comments]
+        summary("TubeTalk naive", naive_cost(args.llm or "default", texts, args.naive, len(texts)))
+        return
     prepare_s, _ = timed(embed.prepare)
     load_s, loaded = timed(lambda: load(source))
     kwargs: dict[str, object] = {"k": args.themes}

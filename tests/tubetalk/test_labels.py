@@ -147,11 +147,18 @@ def test_echoed_or_looping_llm_output_falls_back_to_keywords() -> None:
         # a sentence, not a label
         ("This is a great video thanks for the tips", "Viewers find the audio too quiet.", "label"),
         ("1.", "Viewers find the audio too quiet.", "label"),
+        # the keyword line echoed, or a comment's opening words
+        ("Audio, quiet, minute", "Viewers find the audio too quiet.", "label"),
+        ("audio is way too", "Viewers find the audio too quiet.", "label"),
+        # four words said twice: a loop
+        ("Audio levels", "Viewers are not only happy but also glad, not only happy but also", "summary"),
     ],
 )
 def test_unusable_fields_are_replaced_by_keyword_ones(label: str, summary: str, bad: str) -> None:
     theme = ThemeInput(
-        keywords=["audio", "quiet"], comments=["the audio is way too quiet after minute five today"], size=9
+        keywords=["audio", "quiet", "minute"],
+        comments=["the audio is way too quiet after minute five today"],
+        size=9,
     )
 
     def answer(text: str, schema: type, *, model: str | None = None, **options: object) -> ThemeSummary:

@@ -305,9 +305,10 @@ def vet(summary: ThemeSummary, theme: ThemeInput, prompt: str) -> tuple[ThemeSum
     """The model's answer with each unusable field replaced by the keyword labeller's.
 
     Returns the vetted summary and how many of label/summary were replaced.  Unusable: an echo of the
-    prompt or of the instructions, a loop, a sentence for a label, a first-person "summary", or (the
-    commonest `default` failure) a comment copied as the summary — a quote belongs in ``quotes``,
-    where code checks it.  With both replaced the
+    prompt, the keywords or the instructions, a loop, a sentence for a label, a first-person "summary",
+    or (the commonest `default` failure) a comment copied as the label or summary — a quote belongs in
+    ``quotes``, where code checks it.  These rules were written from `tiny` and `default` answers on
+    the 18k CSV (bench/tubetalk.py --show); `tiny` trips them on most themes.  With both replaced the
     answer was junk and the keyword labeller's answer is returned whole.
     """
     fallback = keyword_labeller(theme)
@@ -318,6 +319,9 @@ def vet(summary: ThemeSummary, theme: ThemeInput, prompt: str) -> tuple[ThemeSum
         and sum(ch.isalpha() for ch in summary.label) >= 3
         and _plausible_text((summary.label,), prompt)
         and not _echoes_instructions(summary.label)
+        # The keyword line echoed ("Love, like, video, good, anh") or a comment's opening words.
+        and len(set(re.findall(r"[^\W\d_]+", summary.label.lower())) & set(theme.keywords)) < 3
+        and not any(_shingles(summary.label, 4) & _shingles(c, 4) for c in shown)
     )
     summary_ok = (
         len(summary.summary.split()) >= 3
@@ -343,9 +347,11 @@ def _plausible_text(texts: tuple[str, ...], prompt: str) -> bool:
     for text in texts:
         if any(s in text for s in _SCAFFOLDING) or (len(text) > 12 and text in prompt and "\n" in text):
             return False
+        # Any four words said twice: in 25 words that is a loop ("not only happy but also fulfilled and
+        # happy to have a friend who is not only happy but also ..."), not a summary.
         words = text.lower().split()
         grams = [" ".join(words[i : i + 4]) for i in range(max(0, len(words) - 3))]
-        if grams and max(grams.count(g) for g in set(grams)) >= 3:
+        if len(grams) != len(set(grams)):
             return False
     return True
 
