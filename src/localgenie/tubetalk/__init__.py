@@ -25,7 +25,7 @@ from .models import Comment, LoadStats
 from .pipeline import analyze
 from .report import print_terminal, to_html, to_json, to_markdown
 from .report_model import LLMUsage, TubeTalkReport
-from .sources import LoadedComments, load
+from .sources import LoadedComments, load, load_url
 
 __all__ = [
     "Comment",
@@ -41,6 +41,7 @@ __all__ = [
     "llm_labeller",
     "llm_overall",
     "load",
+    "load_url",
     "print_terminal",
     "to_html",
     "to_json",
