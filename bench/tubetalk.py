@@ -2,14 +2,15 @@
 
 One run measures, side by side:
 * every pipeline stage on the whole CSV (keyword labeller by default; ``--llm tiny|default`` labels
-  the themes with a local model through ``localgenie.extract``);
+  the themes with a local model through ``localgenie.extract``, and prints LLM calls and tokens);
 * the static (distilled) embedder against full all-MiniLM-L6-v2 on a sample: speed ratio,
   nearest-neighbour overlap and k-means agreement (ARI), with TF-IDF as a floor;
 * sentiment (VADER) against the CSV's labels, intent on the shipped fixtures, the spam CV figures.
 
-    python bench/tubetalk.py                      # ~1 min + MiniLM on 1000 comments
-    python bench/tubetalk.py --quality-sample 0   # pipeline only
-    python bench/tubetalk.py --llm tiny
+    python bench/tubetalk.py                            # ~1 min + MiniLM on 1000 comments
+    python bench/tubetalk.py --quality-sample 0         # pipeline only
+    python bench/tubetalk.py --llm default --show       # LLM labels too, and what they say
+    python bench/tubetalk.py --llm default --naive 30   # the naive way: one LLM call per comment
 """
 
 from __future__ import annotations
@@ -19,16 +20,21 @@ import csv
 import json
 import resource
 import sys
+import time
 from collections import Counter
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import BaseModel, Field
 
-from _common import summary, timed
+from _common import median, percentile, summary, timed
 from localgenie.cli.tubetalk import LLM_BUDGET
 from localgenie.config import shared_data_dir
+from localgenie.errors import GenieError
 from localgenie.tubetalk import analyze, embed, intent, load, sentiment, spam
-from localgenie.tubetalk.labels import llm_labeller, llm_overall
+from localgenie.tubetalk.labels import labelling_extract, llm_labeller, llm_overall
+from localgenie.tubetalk.report_model import LLMUsage, TubeTalkReport
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "tubetalk" / "fixtures"
@@ -110,28 +116,136 @@ def intent_accuracy() -> list[tuple[str, str]]:
     return rows
 
 
+def llm_rows(report: TubeTalkReport, load_model_s: float) -> list[tuple[str, str]]:
+    llm = report.llm
+    if llm is None:
+        return []
+    per_call = llm.seconds / llm.calls if llm.calls else 0.0
+    return [
+        ("model load", f"{load_model_s:.2f} s"),
+        (
+            "LLM calls",
+            f"{llm.calls} ({per_call:.1f} s each; {llm.failed} failed, {llm.rejected} rejected, "
+            f"{llm.skipped} themes keyword-labelled without a call)",
+        ),
+        (
+            "LLM tokens",
+            f"prompt {llm.prompt_tokens} ({llm.cached_prompt_tokens} from KV cache), "
+            f"completion {llm.completion_tokens}",
+        ),
+    ]
+
+
+def show(report: TubeTalkReport) -> None:
+    """What a creator reads: to judge label quality by eye, not only by schema validity."""
+    print(f"\nOverall: {report.overall_summary}\n")
+    for t in report.themes:
+        print(f"{t.index + 1:2}. [{t.size}] {t.label}  (keywords: {', '.join(t.keywords[:5])})")
+        print(f"    {t.summary}")
+        for q in t.quotes:
+            print(f"    > {q.text[:100]}")
+        if t.dropped_quotes:
+            print(f"    ({t.dropped_quotes} quote(s) dropped: not verbatim)")
+    print("\nQuestions asked most:")
+    for q in report.top_questions[:5]:
+        print(f"  x{q.asked} {q.text[:100]}")
+
+
+class CommentReading(BaseModel):
+    """What the naive approach asks of the LLM for every single comment."""
+
+    sentiment: Literal["positive", "neutral", "negative"]
+    intent: Literal["praise", "complaint", "question", "suggestion", "other"]
+    topic: str = Field(description="the comment's topic in 1 to 3 words", json_schema_extra={"maxLength": 30})
+
+
+def naive_cost(model: str, texts: list[str], n: int, total: int) -> list[tuple[str, str]]:
+    """The LLM reads every comment: one classification call per comment, timed on ``n`` of them.
+
+    Same call path as the pipeline's labels (``extract_details`` with a grammar, no drafting), model
+    loaded and one warm-up call made before the clock starts, a fixed random sample; the per-comment
+    time is then multiplied by the ``total`` comments the pipeline reads.
+    """
+    from localgenie.llm import get_backend
+
+    get_backend(model)
+    rng = np.random.default_rng(0)
+    chosen = rng.choice(len(texts), size=min(n + 1, len(texts)), replace=False)
+    warm_up, *sample = [texts[i] for i in chosen]
+    # One untimed call first: it builds the grammar tokenizer and caches the system prompt, once per run.
+    labelling_extract(warm_up, CommentReading, model=model, max_tokens=60, max_retries=0)
+    seconds: list[float] = []
+    prompt = completion = failed = 0
+    for text in sample:
+        started = time.perf_counter()
+        try:
+            result = labelling_extract(text, CommentReading, model=model, max_tokens=60, max_retries=0)
+            prompt += result.usage.prompt_tokens
+            completion += result.usage.completion_tokens
+        except GenieError:
+            failed += 1
+        seconds.append(time.perf_counter() - started)
+    mean = sum(seconds) / len(seconds)
+    return [
+        (
+            f"naive: one call per comment ({model}, n={len(sample)})",
+            f"{mean:.2f} s/comment (median {median(seconds):.2f}, p90 {percentile(seconds, 0.9):.2f}); "
+            f"{prompt / len(sample):.0f} prompt + {completion / len(sample):.0f} completion tokens each; "
+            f"{failed} failed",
+        ),
+        (
+            f"naive: extrapolated to {total} comments",
+            f"{mean * total:.0f} s = {mean * total / 3600:.1f} h",
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--source", type=Path, help="comments file (default: the shared 18k CSV)")
     parser.add_argument("--quality-sample", type=int, default=1000, help="comments for the MiniLM comparison")
     parser.add_argument("--llm", help="label themes with this local model (tiny, default)")
+    parser.add_argument(
+        "--llm-seconds", type=float, help="LLM time budget (default: the CLI's per-model budget; inf = none)"
+    )
+    parser.add_argument(
+        "--drafting", action="store_true", help="keep prompt-lookup drafting on (the CLI turns it off)"
+    )
+    parser.add_argument("--themes", type=int, help="number of themes (default: by comment count)")
+    parser.add_argument("--show", action="store_true", help="print the themes' labels, summaries, quotes")
+    parser.add_argument(
+        "--naive", type=int, metavar="N", help="only time the naive approach (one LLM call per comment) on N"
+    )
     args = parser.parse_args()
     shared = shared_data_dir()
     source = args.source or (shared / "youtube-comments" / "YoutubeCommentsDataSet.csv" if shared else None)
     if source is None or not source.exists():
         sys.exit("no source: pass --source or provide ../shared/data")
 
+    if args.naive:
+        loaded = load(source)
+        texts = [c.text for c in loaded.comments]
+        summary("TubeTalk naive", naive_cost(args.llm or "default", texts, args.naive, len(texts)))
+        return
     prepare_s, _ = timed(embed.prepare)
     load_s, loaded = timed(lambda: load(source))
-    kwargs = {}
+    kwargs: dict[str, object] = {"k": args.themes}
+    load_model_s = 0.0
     if args.llm:
-        from localgenie import extract
+        from localgenie.llm import get_backend
+        from localgenie.structured.extract import extract_details
 
-        kwargs = {
-            "labeller": llm_labeller(extract, model=args.llm),
-            "summarizer": llm_overall(extract, model=args.llm),
+        # Loaded before the clock starts only to report it apart; the CLI pays it inside "labels".
+        load_model_s, _ = timed(lambda: get_backend(args.llm))
+        usage = LLMUsage()
+        budget = args.llm_seconds if args.llm_seconds is not None else LLM_BUDGET.get(args.llm, 120.0)
+        ask = extract_details if args.drafting else labelling_extract
+        kwargs |= {
+            "labeller": llm_labeller(ask, model=args.llm, usage=usage),
+            "summarizer": llm_overall(ask, model=args.llm, usage=usage),
             "labeller_name": f"llm:{args.llm}",
-            "llm_seconds": LLM_BUDGET.get(args.llm, 120.0),
+            "llm_seconds": budget,
+            "llm_usage": usage,
         }
     total_s, report = timed(lambda: analyze(loaded, **kwargs))  # type: ignore[arg-type]
     stage_rows = [(f"stage {name}", f"{seconds:.2f} s") for name, seconds in report.stage_seconds.items()]
@@ -150,7 +264,8 @@ def main() -> None:
             "embedding + clustering",
             f"{report.stage_seconds['embed'] + report.stage_seconds['themes']:.2f} s (target ≤ 60 s)",
         ),
-        (f"end to end ({report.labeller})", f"{end_to_end:.2f} s"),
+        *llm_rows(report, load_model_s),
+        (f"end to end ({report.labeller})", f"{end_to_end + load_model_s:.2f} s (incl. model load)"),
         ("peak RSS", f"{peak_rss_mb():.0f} MB (target ≤ 3072 MB)"),
     ]
     metrics = spam.load_model().metrics
@@ -167,6 +282,8 @@ def main() -> None:
         rows += sentiment_vs_labels(shared / "youtube-comments" / "YoutubeCommentsDataSet.csv")
     if args.quality_sample:
         rows += embedding_quality([c.text for c in loaded.comments], args.quality_sample)
+    if args.show:
+        show(report)
     summary("TubeTalk", rows)
 
 

@@ -8,9 +8,11 @@ import pytest
 from pydantic import ValidationError
 
 from localgenie.tubetalk.labels import (
+    LLMUsage,
     OverallSummary,
     ThemeInput,
     ThemeSummary,
+    clean_cut,
     keyword_labeller,
     keyword_overall,
     llm_labeller,
@@ -54,13 +56,29 @@ def test_duplicate_quotes_count_once() -> None:
 def test_schema_is_flat_and_bounded() -> None:
     schema = ThemeSummary.model_json_schema()
     assert set(schema["properties"]) == {"label", "summary", "quotes"}
+    assert set(schema["required"]) == {"label", "summary", "quotes"}
     assert all("description" in p for p in schema["properties"].values())
+    # The grammar bounds what the model writes ...
+    props = schema["properties"]
+    assert props["label"]["maxLength"] == 40 and props["summary"]["maxLength"] == 140
+    assert props["quotes"]["items"]["maxLength"] == 70
+    assert (props["quotes"]["minItems"], props["quotes"]["maxItems"]) == (1, 2)
+    assert props["summary"]["pattern"] == "^Viewers "
+    # ... while the model class only normalises, so non-grammar labellers need not count characters.
     with pytest.raises(ValidationError):
         ThemeSummary(label="x", summary="y", quotes=["a", "b", "c", "d"])
     with pytest.raises(ValidationError):
-        ThemeSummary(label="  ", summary="y")
-    assert len(ThemeSummary(label="word " * 40, summary="y").label) == 60
-    assert "maxLength" not in json.dumps(schema) and "minLength" not in json.dumps(schema)
+        ThemeSummary(label="  ", summary="y", quotes=[])
+    long = ThemeSummary(label="word " * 40, summary="y", quotes=[]).label
+    assert len(long) <= 40 and long.endswith("word…")
+
+
+def test_text_cut_by_the_length_bound_ends_cleanly() -> None:
+    cut = clean_cut("Viewers like the editing. They ask for more and the content they prod", 60)
+    assert cut == "Viewers like the editing."
+    cut = clean_cut("Viewers appreciate the effort put into making videos", 30)
+    assert cut == "Viewers appreciate the effort…"
+    assert clean_cut("Short enough.", 30) == "Short enough."
 
 
 def test_prompt_carries_comments_as_quoted_json_data() -> None:
@@ -112,7 +130,83 @@ def test_echoed_or_looping_llm_output_falls_back_to_keywords() -> None:
         return ThemeSummary(label="Audio", summary="I am not sure why. " * 4, quotes=[])
 
     assert llm_labeller(echoing)(theme) == keyword_labeller(theme)
-    assert llm_labeller(looping)(theme) == keyword_labeller(theme)
+    # Only the unusable field is replaced: the label "Audio" stays.
+    vetted = llm_labeller(looping)(theme)
+    assert vetted.label == "Audio" and vetted.summary == keyword_labeller(theme).summary
+
+
+@pytest.mark.parametrize(
+    ("label", "summary", "bad"),
+    [
+        # a comment copied as the summary (the commonest `default` failure on the 18k CSV)
+        ("Audio levels", "Viewers say the audio is way too quiet after minute five today", "summary"),
+        # a small model writing as a viewer
+        ("Audio levels", "I've learned a lot about audio from this video", "summary"),
+        # a field description echoed back
+        ("Audio levels", "one sentence of at most 15 words", "summary"),
+        # a sentence, not a label
+        ("This is a great video thanks for the tips", "Viewers find the audio too quiet.", "label"),
+        ("1.", "Viewers find the audio too quiet.", "label"),
+        # the keyword line echoed, or a comment's opening words
+        ("Audio, quiet, minute", "Viewers find the audio too quiet.", "label"),
+        ("audio is way too", "Viewers find the audio too quiet.", "label"),
+        # four words said twice: a loop
+        ("Audio levels", "Viewers are not only happy but also glad, not only happy but also", "summary"),
+    ],
+)
+def test_unusable_fields_are_replaced_by_keyword_ones(label: str, summary: str, bad: str) -> None:
+    theme = ThemeInput(
+        keywords=["audio", "quiet", "minute"],
+        comments=["the audio is way too quiet after minute five today"],
+        size=9,
+    )
+
+    def answer(text: str, schema: type, *, model: str | None = None, **options: object) -> ThemeSummary:
+        return ThemeSummary(label=label, summary=summary, quotes=["way too quiet"])
+
+    usage = LLMUsage()
+    vetted = llm_labeller(answer, usage=usage)(theme)
+    fallback = keyword_labeller(theme)
+    assert (vetted.label == fallback.label) == (bad == "label")
+    assert (vetted.summary == fallback.summary) == (bad == "summary")
+    assert vetted.quotes == ["way too quiet"] and usage.rejected == 1 and usage.calls == 1
+
+
+def test_quote_that_strays_at_the_end_keeps_its_verbatim_words() -> None:
+    # The length bound cut the model mid-copy: "... ready for 2" where the comment says "ready for it".
+    comments = [("c1", "honestly couldnt even prank this man hes just as funny and ready for it")]
+    kept, _ = verify_quotes(["couldnt even prank this man hes just as funny and ready for 2"], comments)
+    assert [q.text for q in kept] == ["couldnt even prank this man hes just as funny and ready for"]
+    # A last word cut in half by the bound is dropped; the rest is verbatim.
+    kept, _ = verify_quotes(["couldnt even prank this man hes just as fun"], comments)
+    assert [q.text for q in kept] == ["couldnt even prank this man hes just as"]
+    # Fewer than four verbatim words left: dropped, not salvaged.
+    assert verify_quotes(["couldnt even prank him"], comments) == ([], ["couldnt even prank him"])
+
+
+def test_usage_counts_calls_and_tokens_from_extract_details() -> None:
+    from localgenie.llm import Usage
+    from localgenie.structured.extract import Extraction
+
+    def details(
+        text: str, schema: type, *, model: str | None = None, **options: object
+    ) -> Extraction[object]:
+        value = {"label": "Audio levels", "summary": "Viewers find it quiet.", "quotes": ["too quiet"]}
+        return Extraction(
+            value, 1, Usage(prompt_tokens=300, completion_tokens=40, cached_prompt_tokens=128), ""
+        )
+
+    usage = LLMUsage()
+    label = llm_labeller(details, usage=usage)
+    label(ThemeInput(["audio"], ["too quiet"], 5))
+    label(ThemeInput(["audio"], ["too quiet"], 5))
+    assert (usage.calls, usage.prompt_tokens, usage.cached_prompt_tokens, usage.completion_tokens) == (
+        2,
+        600,
+        256,
+        80,
+    )
+    assert usage.failed == 0 and usage.rejected == 0
 
 
 def test_overall_summary_that_echoes_the_prompt_falls_back() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 import tracemalloc
 from pathlib import Path
@@ -11,8 +12,8 @@ import pytest
 
 from localgenie.errors import BackendError, BadInput
 from localgenie.tubetalk import load
-from localgenie.tubetalk.sources import parse_count
-from tests.tubetalk.tubetalk_helpers import composed_comments, write_jsonl
+from localgenie.tubetalk.sources import load_url, parse_count, youtube_video_id
+from tests.tubetalk.tubetalk_helpers import composed_comments, offline, route_requests_through, write_jsonl
 
 
 def test_uci_spam_csv_loads_with_no_flags(shared: Path) -> None:
@@ -172,19 +173,58 @@ def test_missing_file_is_a_clear_error() -> None:
 
 
 @pytest.mark.parametrize("reference", ["https://www.youtube.com/watch?v=dQw4w9WgXcQ", "dQw4w9WgXcQ"])
-def test_url_offline_fails_fast_and_clearly(reference: str) -> None:
+def test_url_offline_fails_fast_and_clearly(monkeypatch: pytest.MonkeyPatch, reference: str) -> None:
+    offline(monkeypatch)
     started = time.monotonic()
     with pytest.raises(BackendError, match="could not download comments"):
         load(reference)
     assert time.monotonic() - started < 10
 
 
+def test_url_that_never_answers_fails_within_10_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A server that accepts the connection and then says nothing: without the timeouts and the
+    # first-comment deadline, youtube-comment-downloader waits forever here.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        route_requests_through(monkeypatch, f"http://127.0.0.1:{silent.getsockname()[1]}")
+        started = time.monotonic()
+        with pytest.raises(BackendError, match="could not download comments"):
+            load_url("https://youtu.be/dQw4w9WgXcQ")
+        assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("value", "video_id"),
+    [
+        ("dQw4w9WgXcQ", "dQw4w9WgXcQ"),
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s", "dQw4w9WgXcQ"),
+        ("https://youtu.be/dQw4w9WgXcQ?si=abc", "dQw4w9WgXcQ"),
+        ("https://m.youtube.com/shorts/dQw4w9WgXcQ", "dQw4w9WgXcQ"),
+        ("https://www.youtube.com/live/dQw4w9WgXcQ", "dQw4w9WgXcQ"),
+        ("https://evil.example/watch?v=dQw4w9WgXcQ&x=youtube.com", None),
+        ("https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ", None),
+        ("https://www.youtube.com/@channel", None),
+        ("comments.csv", None),
+    ],
+)
+def test_only_youtube_video_references_are_urls(value: str, video_id: str | None) -> None:
+    assert youtube_video_id(value) == video_id
+
+
+def test_load_url_refuses_what_is_not_a_youtube_video() -> None:
+    with pytest.raises(BadInput, match="not a YouTube video"):
+        load_url("https://example.com/watch?v=dQw4w9WgXcQ")
+
+
 def test_url_source_uses_the_downloader_records() -> None:
-    def fake_fetch(reference: str, limit: int):  # type: ignore[no-untyped-def]
+    asked = []
+
+    def fake_fetch(video_id: str, limit: int):  # type: ignore[no-untyped-def]
+        asked.append(video_id)
         return iter(composed_comments(1)[:limit])
 
     loaded = load("https://youtu.be/dQw4w9WgXcQ", fetch=fake_fetch, max_comments=5)
     assert len(loaded.comments) == 5 and loaded.source.startswith("https://youtu.be")
+    assert asked == ["dQw4w9WgXcQ"] and loaded.stats.time_precision == "estimated"
 
 
 def test_large_file_is_streamed_with_bounded_memory(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from localgenie.cli.tubetalk import app
 from localgenie.errors import BackendError, BadInput
 from localgenie.tubetalk import pipeline
-from tests.tubetalk.tubetalk_helpers import HashingEmbedder, composed_comments, write_jsonl
+from tests.tubetalk.tubetalk_helpers import HashingEmbedder, composed_comments, offline, write_jsonl
 
 runner = CliRunner()
 
@@ -61,10 +61,11 @@ def test_csv_column_mapping_flag(tmp_path: Path) -> None:
     assert json.loads(out.read_text())["counts"]["analysed"] == 2
 
 
-def test_bad_input_surfaces_as_genie_error_types(tmp_path: Path) -> None:
+def test_bad_input_surfaces_as_genie_error_types(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    offline(monkeypatch)
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     assert isinstance(runner.invoke(app, ["analyze", str(empty)]).exception, BadInput)
     assert isinstance(runner.invoke(app, ["analyze", "x.csv", "--column", "oops"]).exception, BadInput)
-    offline = runner.invoke(app, ["analyze", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "-q"])
-    assert isinstance(offline.exception, BackendError)
+    no_network = runner.invoke(app, ["analyze", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "-q"])
+    assert isinstance(no_network.exception, BackendError)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 from pathlib import Path
 
 import numpy as np
+import pytest
 from numpy.typing import NDArray
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -85,3 +87,18 @@ def composed_comments(copies: int = 6) -> list[dict[str, object]]:
 def write_jsonl(path: Path, records: list[dict[str, object]]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+def route_requests_through(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
+    """Send the downloader's HTTP(S) through a local "proxy", so no test depends on the network's state."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, address)
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request refused at once, as with no network: a local port nobody listens on."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+    route_requests_through(monkeypatch, f"http://127.0.0.1:{port}")

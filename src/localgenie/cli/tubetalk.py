@@ -29,7 +29,7 @@ class Format(StrEnum):
 
 # Seconds of LLM labelling per model, so the 18k-comment CSV stays within the end-to-end
 # targets (tiny ≤ 60 s, default ≤ 180 s) after ~30 s of non-LLM stages on 2 cores.
-LLM_BUDGET = {"tiny": 25.0, "default": 120.0}
+LLM_BUDGET = {"tiny": 30.0, "default": 140.0}
 
 
 def _parse_columns(values: list[str]) -> dict[str, str]:
@@ -71,11 +71,13 @@ def analyze(
 
     labeller: Any = None
     summarizer: Any = None
+    usage: tubetalk.LLMUsage | None = None
     if llm:
-        from localgenie import extract
+        from localgenie.tubetalk.labels import labelling_extract
 
-        labeller = tubetalk.llm_labeller(extract, model=model)
-        summarizer = tubetalk.llm_overall(extract, model=model)
+        usage = tubetalk.LLMUsage()
+        labeller = tubetalk.llm_labeller(labelling_extract, model=model, usage=usage)
+        summarizer = tubetalk.llm_overall(labelling_extract, model=model, usage=usage)
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description:<20}"),
@@ -104,6 +106,7 @@ def analyze(
             progress=on_progress,
             k=themes,
             llm_seconds=llm_seconds if llm_seconds is not None else LLM_BUDGET.get(model or "default", 120.0),
+            llm_usage=usage,
         )
     if format is Format.terminal:
         if output:

@@ -24,11 +24,12 @@ from .labels import (
 from .models import Comment, LoadStats
 from .pipeline import analyze
 from .report import print_terminal, to_html, to_json, to_markdown
-from .report_model import TubeTalkReport
-from .sources import LoadedComments, load
+from .report_model import LLMUsage, TubeTalkReport
+from .sources import LoadedComments, load, load_url
 
 __all__ = [
     "Comment",
+    "LLMUsage",
     "LoadStats",
     "LoadedComments",
     "OverallSummary",
@@ -40,6 +41,7 @@ __all__ = [
     "llm_labeller",
     "llm_overall",
     "load",
+    "load_url",
     "print_terminal",
     "to_html",
     "to_json",

@@ -7,11 +7,14 @@ so the same pipeline runs with an LLM, with the deterministic keyword labeller, 
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import zip_longest
 from typing import Protocol
 
 import numpy as np
@@ -36,6 +39,7 @@ from .labels import (
 from .report_model import (
     CommentRef,
     Counts,
+    LLMUsage,
     Mix,
     QuestionGroup,
     Quote,
@@ -62,8 +66,35 @@ ProgressCallback = Callable[[str, int, int], None]
 QUESTION_SIMILARITY = 0.8
 MAX_LISTED_SPAM = 500
 LIST_LENGTH = 10
-# Themes past this rank get the keyword labeller: each LLM call costs seconds (see labels.py).
-MAX_LLM_THEMES = 8
+# Themes past this rank, or smaller than MIN_LLM_THEME_SIZE comments, get the keyword labeller: each
+# LLM call costs seconds (~10 s with `default` on 2 cores, see labels.py), and a theme of a handful of
+# comments is better shown by its comments than by a label.  12 = themes.MAX_THEMES: by default the
+# time budget (``llm_seconds``), not the rank, decides.
+MAX_LLM_THEMES = 12
+MIN_LLM_THEME_SIZE = 5
+# The overall summary's prompt lists up to 8 theme summaries: it costs about 1.5 theme calls.
+OVERALL_CALL_COST = 1.5
+
+
+@dataclass
+class _LLMBudget:
+    """When to stop asking the LLM: a deadline, and the calls so far to predict what the next costs.
+
+    A call is started only if it is expected to end within the budget (median of the calls so far), and
+    theme calls keep room for the overall summary, so the budget is a deadline, not a point after which
+    one more slow call may still start.
+    """
+
+    seconds: float | None
+    started: float = field(default_factory=time.perf_counter)
+    calls: list[float] = field(default_factory=list)
+
+    def allows(self, calls: float) -> bool:
+        if self.seconds is None:
+            return True
+        elapsed = time.perf_counter() - self.started
+        typical = statistics.median(self.calls) if self.calls else 0.0
+        return elapsed + calls * typical <= self.seconds
 
 
 class Embedder(Protocol):
@@ -85,12 +116,15 @@ def analyze(
     k: int | None = None,
     max_llm_themes: int = MAX_LLM_THEMES,
     llm_seconds: float | None = None,
+    llm_usage: LLMUsage | None = None,
 ) -> TubeTalkReport:
     """Run every stage on ``loaded`` comments.  Without ``labeller``, themes get keyword labels.
 
     ``max_llm_themes`` and ``llm_seconds`` bound what the labeller may spend: once either is used up,
     the remaining themes (and the overall summary) get the keyword labeller, so a slow model cannot
-    push a run past its time budget.
+    push a run past its time budget.  Themes under :data:`MIN_LLM_THEME_SIZE` comments always do.
+    ``llm_usage`` — the object the labeller counts its calls and tokens in — is copied into the report,
+    with the themes the labeller was not asked about.
     """
     report_progress = progress or _no_progress
     timings: dict[str, float] = {}
@@ -133,14 +167,24 @@ def analyze(
     with stage("labels", total=max(1, len(themes))):
         theme_reports = []
         pairs = [(c.id, c.text) for c in kept]
-        labels_started = time.perf_counter()
+        budget = _LLMBudget(llm_seconds)
+        reserve = OVERALL_CALL_COST if summarizer is not None else 0.0
         for done, theme in enumerate(themes, start=1):
-            within_budget = llm_seconds is None or time.perf_counter() - labels_started < llm_seconds
-            theme_labeller = chosen if done <= max_llm_themes and within_budget else keyword_labeller
+            use_llm = (
+                chosen is not keyword_labeller
+                and done <= max_llm_themes
+                and len(theme.members) >= MIN_LLM_THEME_SIZE
+                and budget.allows(1 + reserve)
+            )
+            if llm_usage is not None and chosen is not keyword_labeller and not use_llm:
+                llm_usage.skipped += 1
+            started = time.perf_counter()
+            theme_labeller = chosen if use_llm else keyword_labeller
             theme_reports.append(_theme_report(theme, kept, sentiments, intents, theme_labeller, pairs))
+            if use_llm:
+                budget.calls.append(time.perf_counter() - started)
             report_progress("labels", done, len(themes))
-        within_budget = llm_seconds is None or time.perf_counter() - labels_started < llm_seconds
-        overall = _overall(theme_reports, summarizer if within_budget else None)
+        overall = _overall(theme_reports, summarizer if budget.allows(reserve) else None)
 
     with stage("lists"):
         questions = _top_questions(kept, intents, vectors)
@@ -174,6 +218,7 @@ def analyze(
         floods=[_ref(c) for c in cleaned.floods[:LIST_LENGTH]],
         spam=[_ref(c) for c in spam[:MAX_LISTED_SPAM]],
         stage_seconds=timings,
+        llm=llm_usage.model_copy() if llm_usage is not None else None,
     )
 
 
@@ -194,7 +239,10 @@ def _theme_report(
     labeller: ThemeLabeller,
     everything: list[tuple[str, str]],
 ) -> ThemeReport:
-    samples = list(dict.fromkeys(theme.central + theme.most_liked))
+    # Central and most-liked comments interleaved, so a labeller that reads only the first few still
+    # sees both what the theme is about and what viewers endorsed (the first stays the most central).
+    interleaved = [i for pair in zip_longest(theme.central, theme.most_liked) for i in pair if i is not None]
+    samples = list(dict.fromkeys(interleaved))
     theme_input = ThemeInput(
         keywords=theme.keywords, comments=[kept[i].text for i in samples], size=len(theme.members)
     )

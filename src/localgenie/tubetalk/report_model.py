@@ -38,7 +38,7 @@ class ThemeReport(BaseModel):
     label: str
     summary: str
     quotes: list[Quote]
-    dropped_quotes: int = Field(0, description="labeller quotes that were not verbatim comment text")
+    dropped_quotes: int = Field(default=0, description="labeller quotes that were not verbatim comment text")
     size: int
     share: float
     keywords: list[str]
@@ -74,6 +74,30 @@ class Counts(BaseModel):
     unthemed: int
 
 
+class LLMUsage(BaseModel):
+    """What the LLM labeller spent on one report: calls, tokens and seconds.
+
+    Counted by code around each call (the model never counts anything).  Mutable on purpose: the
+    labeller and the overall summariser add to one instance while the pipeline runs.
+    """
+
+    calls: int = 0
+    failed: int = Field(
+        default=0, description="calls with no schema-valid answer (keyword label used instead)"
+    )
+    rejected: int = Field(
+        default=0,
+        description="answers with a label or summary that echoed, looped or copied a comment (keywords used)",
+    )
+    skipped: int = Field(
+        default=0, description="themes labelled by keywords without asking the LLM (size, budget)"
+    )
+    prompt_tokens: int = 0
+    cached_prompt_tokens: int = Field(default=0, description="prompt tokens reused from the KV cache")
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+
 class TubeTalkReport(BaseModel):
     source: str
     generated_at: str
@@ -92,3 +116,4 @@ class TubeTalkReport(BaseModel):
     floods: list[CommentRef]
     spam: list[CommentRef]
     stage_seconds: dict[str, float]
+    llm: LLMUsage | None = Field(None, description="LLM cost when themes were labelled by an LLM")

@@ -18,19 +18,27 @@ import csv
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from localgenie.errors import BackendError, BadInput
 
 from .models import Comment, LoadStats, TimePrecision
 
 DEFAULT_MAX_COMMENTS = 200_000
+# Offline must fail within 10 s: every request gets a timeout, and the whole way to the first comment
+# (page, consent, first comments request) a deadline.  Later pages get the per-request timeout only.
 URL_TIMEOUT_S = 8.0
+FIRST_COMMENT_DEADLINE_S = 9.0
+# youtube-comment-downloader retries a comments request 5 times with 20 s sleeps; two quick tries here.
+AJAX_TRIES = 2
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com"}
 
 # Header names seen in the wild for each field, compared case-insensitively.
 CSV_CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -68,9 +76,7 @@ def load(
     path = Path(text_source)
     stats = LoadStats()
     if not path.exists() and is_youtube_reference(text_source):
-        records = (fetch or download_comments)(text_source, max_comments)
-        comments = _collect((_from_downloader(r, stats) for r in records), stats, max_comments)
-        return LoadedComments(comments, stats, text_source)
+        return load_url(text_source, max_comments=max_comments, fetch=fetch)
     if not path.exists():
         raise BadInput(f"{text_source}: no such file, and not a YouTube URL or video id")
     if path.is_dir():
@@ -91,10 +97,38 @@ def load(
 
 
 def is_youtube_reference(value: str) -> bool:
-    """A youtube.com / youtu.be URL or a bare 11-character video id."""
-    if value.startswith(("http://", "https://")):
-        return "youtube.com" in value or "youtu.be" in value
-    return bool(_YOUTUBE_ID.match(value))
+    """A YouTube video URL (youtube.com, youtu.be) or a bare 11-character video id."""
+    return youtube_video_id(value) is not None
+
+
+def youtube_video_id(value: str) -> str | None:
+    """The video id in a YouTube URL (``watch?v=``, ``youtu.be/``, ``/shorts/``, ``/live/``, ``/embed/``)
+    or a bare id; ``None`` for anything else.
+
+    The host is checked exactly — ``https://evil.example/?youtube.com`` is not YouTube — and only the
+    id is kept: the downloader is always pointed at ``https://www.youtube.com/watch?v=ID``, never at a
+    URL a user typed.
+    """
+    value = value.strip()
+    if _YOUTUBE_ID.match(value):
+        return value
+    if not value.startswith(("http://", "https://")):
+        return None
+    parts = urlsplit(value)
+    host = (parts.hostname or "").lower()
+    if host == "youtu.be":
+        candidate = parts.path.strip("/").split("/")[0]
+    elif host in _YOUTUBE_HOSTS:
+        segments = [s for s in parts.path.split("/") if s]
+        if segments[:1] == ["watch"]:
+            candidate = next(iter(parse_qs(parts.query).get("v", [])), "")
+        elif len(segments) >= 2 and segments[0] in ("shorts", "live", "embed", "v"):
+            candidate = segments[1]
+        else:
+            return None
+    else:
+        return None
+    return candidate if _YOUTUBE_ID.match(candidate) else None
 
 
 def detect_format(path: Path) -> str:
@@ -382,38 +416,85 @@ def parse_time(value: str) -> datetime | None:
 # ---------------------------------------------------------------- online
 
 
-def download_comments(reference: str, max_comments: int) -> Iterator[dict[str, Any]]:
-    """Comments of one video via youtube-comment-downloader (no API key; needs the network).
+def load_url(
+    url_or_id: str,
+    *,
+    max_comments: int = DEFAULT_MAX_COMMENTS,
+    fetch: Callable[[str, int], Iterator[dict[str, Any]]] | None = None,
+) -> LoadedComments:
+    """Comments of one YouTube video, by URL or 11-character id, via youtube-comment-downloader.
 
-    The library's first request has no timeout and later ones retry for minutes (MEASURED.md), so
-    every request gets a timeout and the first comment is pulled eagerly: offline, this fails in
-    seconds with a :class:`BackendError` instead of hanging.
+    No API key; online only.  Offline, or when YouTube does not answer, a :class:`BackendError` comes
+    within 10 s (:data:`FIRST_COMMENT_DEADLINE_S`); comments turned off is a :class:`BadInput`.
+    ``fetch`` replaces the downloader (tests).  Comment times are estimates ("3 weeks ago").
+    """
+    video_id = youtube_video_id(url_or_id)
+    if video_id is None:
+        raise BadInput(f"{url_or_id!r} is not a YouTube video URL or 11-character video id")
+    stats = LoadStats()
+    records = (fetch or download_comments)(video_id, max_comments)
+    comments = _collect((_from_downloader(r, stats) for r in records), stats, max_comments)
+    return LoadedComments(comments, stats, url_or_id)
+
+
+def download_comments(
+    video_id: str,
+    max_comments: int,
+    *,
+    deadline_s: float = FIRST_COMMENT_DEADLINE_S,
+    timeout_s: float = URL_TIMEOUT_S,
+) -> Iterator[dict[str, Any]]:
+    """Records of one video's comments, most popular first (youtube-comment-downloader's format).
+
+    The library's first request has no timeout and its comments requests retry for minutes
+    (MEASURED.md), so its session gets a timeout on every request and a deadline until the first
+    comment, its retries are cut to :data:`AJAX_TRIES` without sleeps, and the first comment is pulled
+    eagerly: offline, this fails in seconds with a :class:`BackendError` instead of hanging.
     """
     try:
         import requests
         from youtube_comment_downloader import SORT_BY_POPULAR, YoutubeCommentDownloader  # type: ignore[import-untyped]
     except ImportError as exc:
         raise BadInput("reading a YouTube URL needs: pip install youtube-comment-downloader") from exc
-    url = reference if reference.startswith("http") else f"https://www.youtube.com/watch?v={reference}"
+    url = f"https://www.youtube.com/watch?v={video_id}"
     downloader = YoutubeCommentDownloader()
-    original = downloader.session.request
+    original_request = downloader.session.request
+    original_ajax = downloader.ajax_request
+    first_by: list[float | None] = [time.monotonic() + deadline_s]
 
     def request_with_timeout(*args: Any, **kwargs: Any) -> Any:
-        kwargs["timeout"] = min(float(kwargs.get("timeout") or URL_TIMEOUT_S), URL_TIMEOUT_S)
-        return original(*args, **kwargs)
+        limit = timeout_s
+        if first_by[0] is not None:
+            left = first_by[0] - time.monotonic()
+            if left <= 0:
+                raise requests.Timeout(f"no comment within {deadline_s:.0f} s")
+            limit = min(limit, left)
+        kwargs["timeout"] = limit
+        return original_request(*args, **kwargs)
+
+    def quick_ajax(endpoint: Any, ytcfg: Any, *args: Any, **kwargs: Any) -> Any:
+        # The library returns None when every try failed, which its caller reads as "no more comments":
+        # a silent truncation.  Here that is an error.
+        for _ in range(AJAX_TRIES):
+            result = original_ajax(endpoint, ytcfg, retries=1, sleep=0, timeout=timeout_s)
+            if result is not None:
+                return result
+        raise requests.ConnectionError("YouTube did not answer a comments request")
 
     downloader.session.request = request_with_timeout  # type: ignore[method-assign]
-    errors = (requests.RequestException, json.JSONDecodeError, KeyError, ValueError, RuntimeError)
+    downloader.ajax_request = quick_ajax  # type: ignore[method-assign]
+    errors = (requests.RequestException, json.JSONDecodeError, KeyError, TypeError, ValueError, RuntimeError)
     try:
         generator = downloader.get_comments_from_url(url, sort_by=SORT_BY_POPULAR, sleep=0)
         first = next(generator, None)
     except errors as exc:
         raise BackendError(
-            f"could not download comments for {reference} ({type(exc).__name__}): "
+            f"could not download comments for {video_id} ({type(exc).__name__}): "
             "check the network, or save them to a file first and analyse the file"
         ) from exc
+    first_by[0] = None
     if first is None:
-        raise BadInput(f"{reference}: YouTube returned no comments (comments off, or not a video)")
+        raise BadInput(f"{video_id}: YouTube returned no comments (comments off, or not a video)")
 
     def rest() -> Iterator[dict[str, Any]]:
         yield first
@@ -425,6 +506,6 @@ def download_comments(reference: str, max_comments: int) -> Iterator[dict[str, A
                 count += 1
                 yield item
         except errors as exc:
-            raise BackendError(f"download of {reference} broke off after {count} comments ({exc})") from exc
+            raise BackendError(f"download of {video_id} broke off after {count} comments ({exc})") from exc
 
     return rest()
