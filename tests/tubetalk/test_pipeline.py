@@ -6,7 +6,16 @@ import json
 from pathlib import Path
 
 from localgenie.errors import SchemaViolation
-from localgenie.tubetalk import ThemeInput, ThemeSummary, analyze, load, to_html, to_json, to_markdown
+from localgenie.tubetalk import (
+    OverallSummary,
+    ThemeInput,
+    ThemeSummary,
+    analyze,
+    load,
+    to_html,
+    to_json,
+    to_markdown,
+)
 from tests.tubetalk.tubetalk_helpers import HashingEmbedder, composed_comments, write_jsonl
 
 SPAM = [
@@ -117,6 +126,21 @@ def test_html_escapes_every_comment(tmp_path: Path) -> None:
     assert "&lt;script&gt;" in page
     markdown = to_markdown(report)
     assert "<script>" not in markdown and "\\<script\\>" in markdown
+
+
+def test_html_escapes_what_the_labeller_and_the_source_say(tmp_path: Path) -> None:
+    # Labels, summaries and the overall summary are written by a model that read comments: untrusted too.
+    def labeller(theme: ThemeInput) -> ThemeSummary:
+        return ThemeSummary(label="<b>x</b> <script>", summary='"><img src=x onerror=alert(1)>', quotes=[])
+
+    def summarizer(themes: list[tuple[str, str, int]]) -> OverallSummary:
+        return OverallSummary(summary="</p><script>alert(2)</script>")
+
+    report = _run(tmp_path, labeller=labeller, summarizer=summarizer)
+    report.source = '<iframe src="javascript:alert(3)">'
+    page = to_html(report)
+    assert "<script" not in page and "<img" not in page and "<iframe" not in page and "<b>x" not in page
+    assert "&lt;script&gt;" in page and "&lt;iframe" in page
 
 
 def test_zero_comments_after_spam_filter_still_reports(tmp_path: Path) -> None:

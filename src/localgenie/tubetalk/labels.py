@@ -265,14 +265,50 @@ def _as_data(text: str, max_bytes: int = MAX_COMMENT_BYTES) -> str:
     return json.dumps(clip(text, max_bytes), ensure_ascii=False).replace("<<<", "‹‹‹").replace(">>>", "›››")
 
 
+# Comments written to an AI rather than to the creator.  Fencing and quoting comments as data was not
+# enough: with them in the prompt, `tiny` answered "HACKED HACKED HACKED" / "Viewers say HACKED" for 5 of
+# 7 attack phrasings (measured, see tests/tubetalk/test_injection.py).  Matches on the 18k CSV and
+# the UCI spam CSVs (~20k comments): 3, all harmless (they are only kept from the LLM and from quotes).
+_ADDRESSES_MODEL = re.compile(
+    r"""(?ix)
+    \b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|prompts?|rules|above|previous)\b
+    | \byou\s+are\s+now\s+(?:in|a|an|my|the|dan|free|unrestricted)\b
+    | \bnew\s+(?:task|instructions?|role)\b
+    | (?:^|[\s>])(?:system|assistant|developer)\s*:
+    | </?\s*(?:comments?|system|instructions?|prompt|data)\s*>
+    | ["']\s*(?:label|summary|quotes)\s*["']\s*:
+    | \b(?:label|summar(?:y|ise|ize)|title)\b[^.!?\n]{0,30}\b(?:as|must|should)\b[^.!?\n]{0,20}["'“]
+    | \bas\s+an?\s+(?:ai|llm|language\s+model)\b
+    | \bprompt\s+injection\b
+    """
+)
+
+
+def addresses_the_model(text: str) -> bool:
+    """Does this comment try to instruct an AI that reads it ("ignore previous instructions ...")?
+
+    Such comments are analysed and counted like any other, but never shown to the LLM and never quoted:
+    they are not feedback for the creator, and a small model obeys them.  A pattern list cannot catch
+    every phrasing; what slips through still meets the grammar (fixed fields, bounded lengths,
+    summaries that start "Viewers ") and :func:`vet`.
+    """
+    return bool(_ADDRESSES_MODEL.search(text))
+
+
+def _shown(theme: ThemeInput) -> list[str]:
+    """The comments the LLM reads for a theme."""
+    return [c for c in theme.comments if not addresses_the_model(c)][:MAX_PROMPT_COMMENTS]
+
+
 def theme_prompt(theme: ThemeInput) -> str:
     """The text ``extract`` reads for one theme: only data (what to do is in the schema's descriptions).
 
     ``extract`` already fences its input and tells the model it is data, not instructions; a short
-    prompt also keeps small models from echoing the instructions back as the label.
+    prompt also keeps small models from echoing the instructions back as the label.  Comments that
+    address the model are left out (:func:`addresses_the_model`).
     """
     lines = [f"Keywords: {', '.join(theme.keywords[:5])}"] if theme.keywords else []
-    lines += [f"{n}. {_as_data(c)}" for n, c in enumerate(theme.comments[:MAX_PROMPT_COMMENTS], start=1)]
+    lines += [f"{n}. {_as_data(c)}" for n, c in enumerate(_shown(theme), start=1)]
     return "\n".join(lines)
 
 
@@ -312,7 +348,7 @@ def vet(summary: ThemeSummary, theme: ThemeInput, prompt: str) -> tuple[ThemeSum
     answer was junk and the keyword labeller's answer is returned whole.
     """
     fallback = keyword_labeller(theme)
-    shown = theme.comments[:MAX_PROMPT_COMMENTS]
+    shown = _shown(theme)
     label_ok = (
         summary.label.strip().lower().rstrip(":") not in _GENERIC_LABELS
         and len(summary.label.split()) <= MAX_LABEL_WORDS

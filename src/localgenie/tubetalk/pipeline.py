@@ -32,6 +32,7 @@ from .labels import (
     ThemeInput,
     ThemeLabeller,
     ThemeSummary,
+    addresses_the_model,
     keyword_labeller,
     keyword_overall,
     verify_quotes,
@@ -158,15 +159,21 @@ def analyze(
             embedder = load_embedder()
         vectors = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
 
+    # Comments written to an AI rather than to the creator are counted (and in the sentiment and intent
+    # mix) but never themed, shown to the LLM, quoted or listed: they are not feedback.
+    to_ai = np.asarray([addresses_the_model(t) for t in texts], dtype=bool)
     with stage("themes"):
         weights = np.asarray([c.likes + c.copies for c in kept], dtype=np.float64)
-        themes, theme_of = cluster(vectors, weights, k=k) if texts else ([], np.zeros(0, dtype=np.int64))
+        themable = vectors.copy() if to_ai.any() else vectors
+        themable[to_ai] = 0.0  # zero vectors are never themed (as emoji-only comments)
+        themes, theme_of = cluster(themable, weights, k=k) if texts else ([], np.zeros(0, dtype=np.int64))
         add_keywords(themes, texts)
 
     chosen = labeller or keyword_labeller
     with stage("labels", total=max(1, len(themes))):
         theme_reports = []
-        pairs = [(c.id, c.text) for c in kept]
+        # Quotes come only from comments that are feedback, never from ones written to an AI.
+        pairs = [(c.id, c.text) for c, ai in zip(kept, to_ai, strict=True) if not ai]
         budget = _LLMBudget(llm_seconds)
         reserve = OVERALL_CALL_COST if summarizer is not None else 0.0
         for done, theme in enumerate(themes, start=1):
@@ -187,7 +194,8 @@ def analyze(
         overall = _overall(theme_reports, summarizer if budget.allows(reserve) else None)
 
     with stage("lists"):
-        questions = _top_questions(kept, intents, vectors)
+        listed = [label if not ai else "other" for label, ai in zip(intents, to_ai, strict=True)]
+        questions = _top_questions(kept, listed, vectors)
 
     counts = Counts(
         loaded=loaded.stats.read,
@@ -198,6 +206,7 @@ def analyze(
         spam=sum(c.copies for c in spam),
         analysed=len(kept),
         unthemed=int((theme_of < 0).sum()) if len(theme_of) else 0,
+        addressed_to_ai=int(to_ai.sum()),
     )
     return TubeTalkReport(
         source=loaded.source,
@@ -213,8 +222,8 @@ def analyze(
         sentiment_over_time=_over_time(kept, sentiments),
         themes=theme_reports,
         top_questions=questions,
-        top_suggestions=_top_by_weight(kept, intents, "suggestion"),
-        top_complaints=_top_by_weight(kept, intents, "complaint"),
+        top_suggestions=_top_by_weight(kept, listed, "suggestion"),
+        top_complaints=_top_by_weight(kept, listed, "complaint"),
         floods=[_ref(c) for c in cleaned.floods[:LIST_LENGTH]],
         spam=[_ref(c) for c in spam[:MAX_LISTED_SPAM]],
         stage_seconds=timings,
@@ -244,7 +253,9 @@ def _theme_report(
     interleaved = [i for pair in zip_longest(theme.central, theme.most_liked) for i in pair if i is not None]
     samples = list(dict.fromkeys(interleaved))
     theme_input = ThemeInput(
-        keywords=theme.keywords, comments=[kept[i].text for i in samples], size=len(theme.members)
+        keywords=theme.keywords,
+        comments=[kept[i].text for i in samples],
+        size=len(theme.members),
     )
     try:
         summary = labeller(theme_input)

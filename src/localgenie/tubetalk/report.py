@@ -39,6 +39,14 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+def _ai_note(report: TubeTalkReport) -> str:
+    """Comments written to an AI are counted, and the reader told they never reached the model."""
+    n = report.counts.addressed_to_ai
+    return (
+        f" {n} tried to instruct an AI reading them: counted, never shown to the LLM or quoted." if n else ""
+    )
+
+
 def _pct(part: int, total: int) -> str:
     return f"{100 * part / total:.0f}%" if total else "0%"
 
@@ -56,7 +64,7 @@ def to_markdown(report: TubeTalkReport) -> str:
         f"Source: `{md_escape(report.source)}` · generated {report.generated_at} · labels: {report.labeller}",
         "",
         f"**{c.analysed}** comments analysed (loaded {c.loaded}, duplicates merged {c.duplicates_removed}, "
-        f"spam {c.spam}, skipped {sum(c.skipped.values())}, over limit {c.truncated}).",
+        f"spam {c.spam}, skipped {sum(c.skipped.values())}, over limit {c.truncated}).{_ai_note(report)}",
         "",
         "## Summary",
         "",
@@ -191,7 +199,8 @@ def to_html(report: TubeTalkReport) -> str:
         f"{e(report.labeller)}</p>",
         f"<p><b>{c.analysed}</b> comments analysed (loaded {c.loaded}, "
         f"duplicates merged {c.duplicates_removed}, "
-        f"spam {c.spam}, skipped {sum(c.skipped.values())}, over limit {c.truncated}).</p>",
+        f"spam {c.spam}, skipped {sum(c.skipped.values())}, over limit {c.truncated})."
+        f"{e(_ai_note(report))}</p>",
         f"<h2>Summary</h2><p>{e(report.overall_summary)}</p><p class=muted>{e(report.languages_note)}</p>",
         '<div class="charts">',
         f'<div class="chart"><h3>Sentiment over time{e(estimated)}</h3>{_time_chart(report)}</div>',
@@ -259,7 +268,7 @@ def print_terminal(report: TubeTalkReport, file: TextIO | None = None) -> None:
     console.print(
         Text(
             f"{c.analysed} comments analysed · {c.duplicates_removed} duplicates merged · "
-            f"{c.spam} spam excluded"
+            f"{c.spam} spam excluded.{_ai_note(report)}"
         )
     )
     console.print(Text(report.overall_summary))

@@ -72,6 +72,11 @@ class Counts(BaseModel):
     spam: int
     analysed: int
     unthemed: int
+    addressed_to_ai: int = Field(
+        default=0,
+        description="comments that try to instruct an AI reading them: analysed and counted like any other, "
+        "never shown to the LLM or quoted",
+    )
 
 
 class LLMUsage(BaseModel):
