@@ -362,7 +362,8 @@ def vet(summary: ThemeSummary, theme: ThemeInput, prompt: str) -> tuple[ThemeSum
         and not any(_shingles(summary.label, 4) & _shingles(c, 4) for c in shown)
     )
     summary_ok = (
-        len(summary.summary.split()) >= 3
+        # Four words with letters at least: "Viewers say: 1." is what `tiny` writes when it has nothing.
+        len(re.findall(r"[^\W\d_]{2,}", summary.summary)) >= 4
         and _plausible_text((summary.summary,), prompt)
         and not _echoes_instructions(summary.summary)
         and not _copied(summary.summary, shown)
