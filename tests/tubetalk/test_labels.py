@@ -152,6 +152,8 @@ def test_echoed_or_looping_llm_output_falls_back_to_keywords() -> None:
         # the keyword line echoed, or a comment's opening words
         ("Audio, quiet, minute", "Viewers find the audio too quiet.", "label"),
         ("audio is way too", "Viewers find the audio too quiet.", "label"),
+        # nothing said
+        ("Audio levels", "Viewers say: 1.", "summary"),
         # four words said twice: a loop
         ("Audio levels", "Viewers are not only happy but also glad, not only happy but also", "summary"),
     ],
