@@ -29,11 +29,10 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from _common import median, percentile, summary, timed
-from localgenie.cli.tubetalk import LLM_BUDGET
 from localgenie.config import shared_data_dir
 from localgenie.errors import GenieError
 from localgenie.tubetalk import analyze, embed, intent, load, sentiment, spam
-from localgenie.tubetalk.labels import labelling_extract, llm_labeller, llm_overall
+from localgenie.tubetalk.labels import LLM_SECONDS, labelling_extract, llm_labeller, llm_overall
 from localgenie.tubetalk.report_model import LLMUsage, TubeTalkReport
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -238,7 +237,7 @@ def main() -> None:
         # Loaded before the clock starts only to report it apart; the CLI pays it inside "labels".
         load_model_s, _ = timed(lambda: get_backend(args.llm))
         usage = LLMUsage()
-        budget = args.llm_seconds if args.llm_seconds is not None else LLM_BUDGET.get(args.llm, 120.0)
+        budget = args.llm_seconds if args.llm_seconds is not None else LLM_SECONDS.get(args.llm, 120.0)
         ask = extract_details if args.drafting else labelling_extract
         kwargs |= {
             "labeller": llm_labeller(ask, model=args.llm, usage=usage),

@@ -27,11 +27,6 @@ class Format(StrEnum):
     html = "html"
 
 
-# Seconds of LLM labelling per model, so the 18k-comment CSV stays within the end-to-end
-# targets (tiny ≤ 60 s, default ≤ 180 s) after ~30 s of non-LLM stages on 2 cores.
-LLM_BUDGET = {"tiny": 30.0, "default": 140.0}
-
-
 def _parse_columns(values: list[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for value in values:
@@ -58,7 +53,8 @@ def analyze(
     model: Annotated[str | None, typer.Option(help="LLM name for --llm (default: Genie's default)")] = None,
     themes: Annotated[int | None, typer.Option(help="number of themes (default: by comment count)")] = None,
     llm_seconds: Annotated[
-        float | None, typer.Option(help="time budget for LLM labels; later themes get keyword labels")
+        float | None,
+        typer.Option(help="LLM seconds (default: tiny 30, default 140); later themes get keyword labels"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress on stderr")] = False,
 ) -> None:
@@ -67,7 +63,10 @@ def analyze(
     from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from localgenie import tubetalk
+    from localgenie.tubetalk.labels import DEFAULT_LLM_SECONDS, LLM_SECONDS
     from localgenie.tubetalk.pipeline import STAGE_LABELS
+
+    budget = LLM_SECONDS.get(model or "default", DEFAULT_LLM_SECONDS)
 
     labeller: Any = None
     summarizer: Any = None
@@ -105,7 +104,7 @@ def analyze(
             labeller_name=f"llm:{model or 'default'}" if llm else None,
             progress=on_progress,
             k=themes,
-            llm_seconds=llm_seconds if llm_seconds is not None else LLM_BUDGET.get(model or "default", 120.0),
+            llm_seconds=llm_seconds if llm_seconds is not None else budget,
             llm_usage=usage,
         )
     if format is Format.terminal:

@@ -181,7 +181,7 @@ def _first_words(text: str, limit: int = 120) -> str:
 Extract = Callable[..., Any]
 
 
-class _NoDrafting:
+class NoDrafting:
     """A backend that generates without prompt-lookup drafting (``GenerationOptions.lookup_text``).
 
     Drafting proposes 8 tokens copied from the input and verifies them in one batch; on 2 cores a
@@ -205,16 +205,25 @@ class _NoDrafting:
         return count
 
 
+# Seconds of LLM time per model for one report, so the 18k-comment CSV stays within the issue's
+# end-to-end targets (tiny ≤ 60 s, default ≤ 180 s): the other stages and start-up take ~17 s on 2 cores,
+# and the budget is a deadline (a call starts only if it is expected to end within it).  Measured: 13
+# calls of `default` in 122 s, 12 of `tiny` in 30 s (README, TubeTalk).  Other models: DEFAULT_LLM_SECONDS.
+LLM_SECONDS = {"tiny": 30.0, "default": 140.0}
+DEFAULT_LLM_SECONDS = 140.0
+
+
 def labelling_extract(text: str, schema: Any, *, model: str | None = None, **options: Any) -> Any:
     """``localgenie.extract_details`` on ``model``'s backend, without prompt-lookup drafting.
 
     What the CLI and the bench pass to :func:`llm_labeller`: the answer is checked exactly as
-    ``extract`` checks it, and the returned ``Extraction`` carries the token usage.
+    ``extract`` checks it, and the returned ``Extraction`` carries the token usage.  A caller that
+    holds its own backend (the web app's shared model) wraps it in :class:`NoDrafting` the same way.
     """
     from localgenie.llm import get_backend
     from localgenie.structured.extract import extract_details
 
-    return extract_details(text, schema, backend=_NoDrafting(get_backend(model)), **options)
+    return extract_details(text, schema, backend=NoDrafting(get_backend(model)), **options)
 
 
 SummaryT = TypeVar("SummaryT", bound=BaseModel)
