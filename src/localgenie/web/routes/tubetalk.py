@@ -20,6 +20,7 @@ from sse_starlette.sse import EventSourceResponse
 import localgenie
 from localgenie import tubetalk
 from localgenie.errors import BadInput
+from localgenie.tubetalk.labels import DEFAULT_LLM_SECONDS, LLM_SECONDS, NoDrafting
 from localgenie.tubetalk.pipeline import STAGE_LABELS
 from localgenie.tubetalk.sources import is_youtube_reference
 
@@ -36,7 +37,6 @@ KIND = "tubetalk"
 STAGES = list(STAGE_LABELS)
 STAGE_NAMES = {**STAGE_LABELS, "import": "importing recipes", "done": "done"}
 MAX_COMMENTS = 200_000
-LLM_SECONDS = {"tiny": 25.0, "default": 120.0}  # same budgets as `genie tubetalk analyze --llm`
 # Binary formats people upload by mistake, recognised by their first bytes (the declared type is not trusted).
 _MAGIC = {
     b"\x89PNG": "a PNG image",
@@ -151,7 +151,9 @@ def tubetalk_handler(state: AppState) -> Any:
                 def shared_extract(text: str, schema: Any, **kwargs: Any) -> Any:
                     kwargs.pop("model", None)
                     return state.queue.run_sync(
-                        lambda backend: localgenie.extract(text, schema, backend=backend, **kwargs)
+                        lambda backend: localgenie.extract(
+                            text, schema, backend=NoDrafting(backend), **kwargs
+                        )
                     )
 
                 labeller = tubetalk.llm_labeller(shared_extract)
@@ -164,7 +166,7 @@ def tubetalk_handler(state: AppState) -> Any:
                 embedder=state.settings.embedder,
                 progress=on_progress,
                 k=params.get("themes"),
-                llm_seconds=LLM_SECONDS.get(model, 120.0),
+                llm_seconds=LLM_SECONDS.get(model, DEFAULT_LLM_SECONDS),
             )
             return report.model_dump_json()
         finally:
