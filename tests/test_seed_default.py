@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from localgenie import GenerationOptions, get_backend
+from localgenie.structured import json_constraint
 from localgenie.structured.prompt import extraction_messages
 
 from .conftest import EXAMPLES, SEED_TEXT
@@ -44,9 +45,12 @@ def test_genie_extract_prints_the_exact_seed_object() -> None:
 def test_drafting_changes_no_token_of_the_seed_and_saves_passes(person_schema: dict[str, Any]) -> None:
     backend: Any = get_backend("default")
     messages = extraction_messages(person_schema, SEED_TEXT)
-    plain = backend.prompt(messages, GenerationOptions(max_tokens=200, json_schema=person_schema))
+    plain = backend.prompt(
+        messages, GenerationOptions(max_tokens=200, constraint=json_constraint(person_schema))
+    )
     drafted = backend.prompt(
-        messages, GenerationOptions(max_tokens=200, json_schema=person_schema, lookup_text=SEED_TEXT)
+        messages,
+        GenerationOptions(max_tokens=200, constraint=json_constraint(person_schema), lookup_text=SEED_TEXT),
     )
     assert json.loads(plain.text()) == EXPECTED
     assert drafted.text() == plain.text()

@@ -7,6 +7,8 @@ says what to do.  The CLI maps these types to exit codes in one place
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class GenieError(Exception):
     """Base class of every error Genie raises on purpose."""
@@ -55,12 +57,24 @@ class BackendError(GenieError):
 class SchemaViolation(GenieError):
     """The model could not produce output valid against the schema, even after retries.
 
-    ``errors`` lists ``(json_path, message)`` pairs from the last attempt.
+    ``errors`` lists ``(json_path, message)`` pairs from the last attempt; ``raw``
+    is the last answer's text (bounded) and ``usage`` what all attempts cost, so
+    a failure can be debugged and accounted for like a success.
     """
 
     exit_code = 3
 
-    def __init__(self, message: str, errors: list[tuple[str, str]] | None = None, attempts: int = 0):
+    def __init__(
+        self,
+        message: str,
+        errors: list[tuple[str, str]] | None = None,
+        attempts: int = 0,
+        *,
+        usage: Any = None,
+        raw: str = "",
+    ):
         super().__init__(message)
         self.errors = errors or []
         self.attempts = attempts
+        self.usage = usage
+        self.raw = raw

@@ -9,7 +9,7 @@ import pytest
 
 from localgenie import BadInput, ContextOverflow, GenerationOptions, Message
 from localgenie.llm.llamacpp import is_looping
-from localgenie.structured import schema_errors
+from localgenie.structured import json_constraint, schema_errors
 from localgenie.structured.prompt import extraction_messages
 
 from ..conftest import SEED_TEXT
@@ -50,7 +50,9 @@ def test_a_schema_constrains_the_output_to_compact_valid_json(
     tiny: Any, person_schema: dict[str, Any]
 ) -> None:
     messages = extraction_messages(person_schema, SEED_TEXT)
-    text = tiny.prompt(messages, GenerationOptions(max_tokens=200, json_schema=person_schema)).text()
+    text = tiny.prompt(
+        messages, GenerationOptions(max_tokens=200, constraint=json_constraint(person_schema))
+    ).text()
     value = json.loads(text)
     assert schema_errors(person_schema, value) == []
     assert text == json.dumps(value, separators=(",", ":"), ensure_ascii=False)  # no whitespace tokens
@@ -64,9 +66,12 @@ def test_drafting_from_the_input_saves_forward_passes(tiny: Any, person_schema: 
     near-ties); tests/test_seed_default.py checks the two agree on `default`.
     """
     messages = extraction_messages(person_schema, SEED_TEXT)
-    plain = tiny.prompt(messages, GenerationOptions(max_tokens=200, json_schema=person_schema))
+    plain = tiny.prompt(
+        messages, GenerationOptions(max_tokens=200, constraint=json_constraint(person_schema))
+    )
     drafted = tiny.prompt(
-        messages, GenerationOptions(max_tokens=200, json_schema=person_schema, lookup_text=SEED_TEXT)
+        messages,
+        GenerationOptions(max_tokens=200, constraint=json_constraint(person_schema), lookup_text=SEED_TEXT),
     )
     for response in (plain, drafted):
         assert schema_errors(person_schema, json.loads(response.text())) == []
@@ -100,3 +105,47 @@ def test_images_are_refused_by_the_embedded_model_not_silently_dropped(tiny: Any
     looking = [Message("user", "What is in this photo?", images=("data:image/jpeg;base64,/9j/",))]
     with pytest.raises(BadInput, match="cannot see images"):
         tiny.prompt(looking)
+
+
+def test_each_token_says_what_it_was_and_how_likely(tiny: Any, person_schema: dict[str, Any]) -> None:
+    """The seam streaming, confidence and the cascade read: ids, log-probabilities, forced/drafted/sampled."""
+    messages = extraction_messages(person_schema, SEED_TEXT)
+    options = GenerationOptions(
+        max_tokens=200, constraint=json_constraint(person_schema), lookup_text=SEED_TEXT
+    )
+    response = tiny.prompt(messages, options)
+    tokens = list(response.tokens())
+    assert "".join(t.text for t in tokens) == response.text()
+    assert len(tokens) == response.usage.completion_tokens
+    kinds = {t.kind for t in tokens}
+    assert {"forced", "sampled"} <= kinds  # keys are forced, values chosen
+    for token in tokens:
+        assert token.id is not None and token.logprob is not None and token.logprob <= 0.0
+        if token.kind == "forced":
+            assert token.logprob == 0.0  # certain: the grammar allowed nothing else
+    sampled = [t for t in tokens if t.kind != "forced"]
+    assert any(t.logprob < 0 for t in sampled)
+    assert response.usage.accepted_draft_tokens == sum(1 for t in tokens if t.kind == "drafted")
+
+
+def test_a_response_read_in_part_is_not_generated_twice(tiny: Any) -> None:
+    response = tiny.prompt(QUESTION, GenerationOptions(max_tokens=12))
+    first = next(iter(response))
+    passes = response.usage.forward_passes
+    assert response.text().startswith(first)
+    assert response.usage.forward_passes >= passes
+    assert response.text() == response.text()
+
+
+def test_a_retry_reuses_the_whole_first_prompt_from_the_cache(
+    tiny: Any, person_schema: dict[str, Any]
+) -> None:
+    """Prompts are evaluated in chunks that start at each message, so a longer conversation with the same
+    beginning (a retry) reuses every chunk of it: not only multiples of 128 tokens."""
+    messages = extraction_messages(person_schema, SEED_TEXT)
+    first = tiny.prompt(messages, GenerationOptions(max_tokens=8))
+    first.text()
+    retry = [*messages, Message("assistant", "{}"), Message("user", "Fix it.")]
+    again = tiny.prompt(retry, GenerationOptions(max_tokens=8))
+    again.text()
+    assert again.usage.cached_prompt_tokens >= first.usage.prompt_tokens - 4  # all but the generation prompt

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 from localgenie import GenerationOptions, Message, SchemaError, load_schema
-from localgenie.structured import conformance, schema_errors
+from localgenie.structured import conformance, json_constraint, schema_errors
 
 from ..conftest import require_shared
 
@@ -118,7 +118,9 @@ def test_tiny_writes_valid_json_for_every_enforced_suite_schema(tiny: Any) -> No
             continue
         try:
             schema = load_schema(case["schema"])
-            response = tiny.prompt(messages, GenerationOptions(max_tokens=48, json_schema=schema))
+            response = tiny.prompt(
+                messages, GenerationOptions(max_tokens=48, constraint=json_constraint(schema))
+            )
             text = response.text()
         except SchemaError:
             continue  # proven unsatisfiable up front: nothing to write

@@ -66,7 +66,9 @@ def test_refs_to_ids_inside_the_document_resolve() -> None:
         "$defs": {"item": {"$id": "item.json", "type": "integer"}},
         "properties": {"x": {"$ref": "item.json"}, "y": {"$ref": "#/$defs/item"}},
     }
-    assert load_schema(schema) is schema
+    checked = load_schema(schema)
+    assert checked == schema
+    assert load_schema(checked) is checked  # a checked schema travels on unchecked (loaded once)
 
 
 def test_true_is_the_schema_that_allows_anything() -> None:

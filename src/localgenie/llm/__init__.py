@@ -8,33 +8,39 @@ import threading
 from pathlib import Path
 
 from ..config import remote_from_env
-from .base import Backend, BackendInfo, GenerationOptions, Message, Response, Usage
+from .base import Backend, BackendInfo, Constraint, GenerationOptions, Message, Response, Token, Usage
 from .models import ModelInfo, list_models, resolve_model_path
 
 __all__ = [
     "Backend",
     "BackendInfo",
+    "Constraint",
     "GenerationOptions",
     "Message",
     "ModelInfo",
     "Response",
+    "Token",
     "Usage",
     "get_backend",
     "list_models",
 ]
 
 _embedded: dict[Path, Backend] = {}
-_embedded_lock = threading.Lock()
+# Remote backends are kept too: each remembers which JSON mode its server accepts (a refused probe costs
+# a request) and holds a connection pool.  Keyed by everything that makes two servers differ.
+_remote: dict[tuple[str, str | None, str | None], Backend] = {}
+_backends_lock = threading.Lock()
 
 
 @atexit.register
-def _close_embedded() -> None:
+def _close_backends() -> None:
     """Free models before interpreter teardown (llama.cpp's finalizer fails noisily once modules are gone)."""
-    for backend in _embedded.values():
+    for backend in [*_embedded.values(), *_remote.values()]:
         close = getattr(backend, "close", None)
         if close is not None:
             close()
     _embedded.clear()
+    _remote.clear()
 
 
 def context_length() -> int:
@@ -48,19 +54,22 @@ def get_backend(
 
     A base URL (argument or ``GENIE_BASE_URL``) selects the remote backend, where
     ``model`` is the server's model name.  Otherwise ``model`` (or ``GENIE_MODEL``,
-    or ``default``) names an embedded model, loaded once per process and shared.
+    or ``default``) names an embedded model.  Either is built once per process
+    and shared (per base URL, model and key for servers).
     """
     remote = remote_from_env()
     if base_url or remote:
-        from .openai_compat import OpenAICompatBackend
+        from .openai_compat import OpenAICompatBackend, normalise_base_url
 
-        return OpenAICompatBackend(
-            base_url or (remote.base_url if remote else ""),
-            api_key=api_key or (remote.api_key if remote else None),
-            model=model or (remote.model if remote else None),
-        )
+        url = normalise_base_url(base_url or (remote.base_url if remote else ""))
+        key = api_key or (remote.api_key if remote else None)
+        name = model or (remote.model if remote else None)
+        with _backends_lock:
+            if (url, name, key) not in _remote:
+                _remote[(url, name, key)] = OpenAICompatBackend(url, api_key=key, model=name)
+            return _remote[(url, name, key)]
     path = resolve_model_path(model or os.environ.get("GENIE_MODEL") or "default")
-    with _embedded_lock:
+    with _backends_lock:
         if path not in _embedded:
             from .llamacpp import LlamaCppBackend
 

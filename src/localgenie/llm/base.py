@@ -2,9 +2,12 @@
 
 Chat messages go in; a `Response` comes out.  A response is lazy and iterable
 (stream the text as it is produced) and knows its token usage once finished,
-the same shape as Simon Willison's ``llm``.  When a JSON Schema is given the
-backend constrains or requests JSON as well as it can; checking the result
-against the schema is the job of `localgenie.structured`, for every backend.
+the same shape as Simon Willison's ``llm``.  Underneath the text, a response
+is a stream of `Token` facts (id, log-probability, forced / drafted / sampled)
+that streaming, confidence and the cascade read.  When a `Constraint` is given
+the backend constrains or requests JSON as well as it can; building the
+constraint from a schema and checking the result against the schema are the
+job of `localgenie.structured`, for every backend.
 """
 
 from __future__ import annotations
@@ -32,20 +35,58 @@ class Usage:
 
     ``forward_passes`` counts model evaluations (embedded backend only): forced
     and drafted tokens are evaluated in batches, so it can be far below
-    ``completion_tokens``.
+    ``completion_tokens``.  ``cached_prompt_tokens`` were reused from the KV
+    cache instead of evaluated.
     """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     forward_passes: int = 0
     cached_prompt_tokens: int = 0
+    drafted_tokens: int = 0  # tokens proposed from the input text (embedded backend)
+    accepted_draft_tokens: int = 0  # of those, the ones greedy decoding agreed with
 
     def __iadd__(self, other: Usage) -> Usage:
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
-        self.forward_passes += other.forward_passes
-        self.cached_prompt_tokens += other.cached_prompt_tokens
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
+
+
+TokenKind = Literal["sampled", "forced", "drafted"]
+
+
+@dataclass(frozen=True)
+class Token:
+    """One generated token and what the decoder knew about it.
+
+    ``kind`` says where it came from: *sampled* (the model chose it), *forced*
+    (the grammar allowed nothing else: certain, ``logprob`` 0.0) or *drafted*
+    (copied from the input and accepted because greedy decoding chose it too).
+    ``logprob`` is the natural-log probability of the token under the
+    constraint's mask (the model's distribution renormalised over the tokens the
+    grammar allowed), or None when the backend cannot tell.  ``text`` is the
+    text this token completes: empty while a multi-byte character is split
+    across tokens, then the whole character on the token that ends it.
+    """
+
+    text: str
+    id: int | None = None
+    logprob: float | None = None
+    kind: TokenKind = "sampled"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """What the answer must match, as each kind of backend needs it.
+
+    ``json_schema`` goes to servers (``response_format``); ``grammar`` is the same
+    schema compiled for token masking (an llguidance grammar), used by embedded
+    decoders.  `localgenie.structured` builds both: the model layer never
+    compiles a schema itself.
+    """
+
+    json_schema: dict[str, Any]
+    grammar: str | None = None
 
 
 @dataclass
@@ -54,35 +95,68 @@ class GenerationOptions:
     temperature: float = 0.0
     top_p: float = 0.95
     seed: int | None = None
-    json_schema: dict[str, Any] | None = None
+    constraint: Constraint | None = None
     # Text the answer is expected to copy from (the input of an extraction): the embedded
     # backend drafts tokens from it; others ignore it.
     lookup_text: str | None = None
+    # Ask for per-token log-probabilities where that costs something (servers); the embedded
+    # backend always reports them.
+    logprobs: bool = False
+
+    @property
+    def json_schema(self) -> dict[str, Any] | None:
+        return self.constraint.json_schema if self.constraint is not None else None
 
 
 class Response:
-    """A model's answer: iterate for text chunks, or call `text()` for all of it."""
+    """A model's answer: iterate for text chunks, `tokens()` for token facts, or `text()` for all of it.
 
-    def __init__(self, run: Callable[[Response], Iterator[str]], usage: Usage) -> None:
+    Nothing runs until it is iterated; it can be iterated again (the second time from memory).
+    """
+
+    def __init__(self, run: Callable[[Response], Iterator[Token]], usage: Usage) -> None:
         self._run = run
-        self._parts: list[str] = []
+        self._stream: Iterator[Token] | None = None
+        self._tokens: list[Token] = []
         self._done = False
         self.usage = usage
         self.finish_reason: str | None = None
 
+    def tokens(self) -> Iterator[Token]:
+        """Every generated token as it is produced (empty-text tokens included).
+
+        Iterating again replays what was produced and then continues where the
+        generation stopped, so a partly read response is never generated twice.
+        """
+        index = 0
+        while True:
+            while index < len(self._tokens):
+                yield self._tokens[index]
+                index += 1
+            if self._done:
+                return
+            if self._stream is None:
+                self._stream = self._run(self)
+            try:
+                token = next(self._stream)
+            except StopIteration:
+                self._done = True
+                return
+            self._tokens.append(token)
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
     def __iter__(self) -> Iterator[str]:
-        if self._done:
-            yield from self._parts
-            return
-        for chunk in self._run(self):
-            self._parts.append(chunk)
-            yield chunk
-        self._done = True
+        for token in self.tokens():
+            if token.text:
+                yield token.text
 
     def text(self) -> str:
-        for _ in self:
+        for _ in self.tokens():
             pass
-        return "".join(self._parts)
+        return "".join(token.text for token in self._tokens)
 
 
 @dataclass

@@ -21,7 +21,7 @@ than free text.
 from __future__ import annotations
 
 import codecs
-import ctypes
+import itertools
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
@@ -33,31 +33,14 @@ import numpy.typing as npt
 
 from ..config import default_threads
 from ..errors import BadInput, ContextOverflow, ModelError
-from .base import BackendInfo, GenerationOptions, Message, Response, Usage
+from ._drafting import Drafter, is_looping
+from ._llama import LlamaInternals
+from .base import BackendInfo, GenerationOptions, Message, Response, Token, TokenKind, Usage
 from .models import check_gguf_file
 
-DRAFT_MAX_TOKENS = 8
-DRAFT_MAX_CHARS = 48
-LOOKUP_TAIL_CHARS = 16
+__all__ = ["LlamaCppBackend", "is_looping"]
+
 PROMPT_CHUNK = 128
-LOOP_MAX_PERIOD = 8
-LOOP_MIN_SPAN = 32
-
-
-def is_looping(tokens: Sequence[int]) -> bool:
-    """Has the output fallen into a short cycle ("111 111 111 …") for at least LOOP_MIN_SPAN tokens?
-
-    Small models do this inside free strings; stopping early turns minutes of
-    garbage into a quick retry.
-    """
-    for period in range(1, LOOP_MAX_PERIOD + 1):
-        span = max(LOOP_MIN_SPAN, 4 * period)
-        if len(tokens) < span:
-            return False
-        tail = tokens[-span:]
-        if all(tail[i] == tail[i + period] for i in range(span - period)):
-            return True
-    return False
 
 
 class LlamaCppBackend:
@@ -85,15 +68,18 @@ class LlamaCppBackend:
             ) from exc
         self.path = model_path
         self.n_ctx = n_ctx
-        self.n_vocab = self._llm.n_vocab()
+        self._internals = LlamaInternals(self._llm)
+        self.n_vocab = self._internals.n_vocab
         self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
         self._eog_tokens = sorted(
             {t for t in (self._llm.token_eos(), llama_cpp.llama_vocab_eot(self._vocab)) if t >= 0}
         )
         self._lock = threading.Lock()
         self._past: list[int] = []  # tokens whose keys/values are in the KV cache
+        self._past_chunks: list[int] = []  # end positions of the prompt chunks they were evaluated in
         self._lltokenizer: Any = None
         self._formatter = self._chat_formatter()
+        self._prefix_formatter = self._chat_formatter(generation_prompt=False)
         self.info = BackendInfo(
             kind="embedded",
             model=model_path.name,
@@ -106,7 +92,7 @@ class LlamaCppBackend:
 
     # -- prompt formatting and token counting -------------------------------------------------------
 
-    def _chat_formatter(self) -> Any:
+    def _chat_formatter(self, *, generation_prompt: bool = True) -> Any:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         metadata = self._llm.metadata
@@ -120,15 +106,38 @@ class LlamaCppBackend:
             )
 
         return Jinja2ChatFormatter(
-            template=template, eos_token=piece(self._llm.token_eos()), bos_token=piece(self._llm.token_bos())
+            template=template,
+            eos_token=piece(self._llm.token_eos()),
+            bos_token=piece(self._llm.token_bos()),
+            add_generation_prompt=generation_prompt,
         )
 
     def format_prompt(self, messages: list[Message]) -> list[int]:
-        result = self._formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
-        tokens: list[int] = self._llm.tokenize(
-            result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
-        )
-        return tokens
+        return self._format(messages)[0]
+
+    def _format(self, messages: list[Message]) -> tuple[list[int], list[int]]:
+        """The prompt's tokens, and the token index where each message after the first (and the
+        generation prompt) starts.
+
+        The starts are where prompt chunks begin (see `_feed_prompt`): found by
+        formatting each prefix of the conversation and keeping those whose tokens
+        are a prefix of the whole prompt's (true for ChatML-style templates).
+        """
+        chat = [{"role": m.role, "content": m.content} for m in messages]
+        result = self._formatter(messages=chat)
+        add_bos = not result.added_special
+        tokens: list[int] = self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=add_bos, special=True)
+        starts: list[int] = []
+        # Up to len(chat): the generation prompt ("<|im_start|>assistant\n") starts a chunk of its own, so a
+        # retry, which continues the conversation, finds every chunk of the first attempt's prompt cached.
+        for end in range(1, len(chat) + 1):
+            prefix = self._prefix_formatter(messages=chat[:end]).prompt
+            if not result.prompt.startswith(prefix):
+                continue
+            head = self._llm.tokenize(prefix.encode("utf-8"), add_bos=add_bos, special=True)
+            if 0 < len(head) < len(tokens) and tokens[: len(head)] == head:
+                starts.append(len(head))
+        return tokens, starts
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -157,140 +166,177 @@ class LlamaCppBackend:
                 "the embedded model cannot see images: use the photo recogniser, or --base-url with a "
                 "vision-capable server"
             )
-        tokens = self.format_prompt(messages)
+        tokens, starts = self._format(messages)
         if len(tokens) + options.max_tokens > self.n_ctx:
             raise ContextOverflow(
                 f"the prompt is {len(tokens):,} tokens and {options.max_tokens:,} are reserved for the "
                 "answer, "
                 f"but the model's context holds {self.n_ctx:,}; shorten the text"
             )
-        matcher = None
-        if options.json_schema is not None:
-            from ..structured.grammar import new_matcher
-
-            matcher = new_matcher(self.lltokenizer, options.json_schema)
+        matcher = self._matcher(options)
         usage = Usage(prompt_tokens=len(tokens))
-        return Response(lambda response: self._generate(tokens, options, matcher, usage, response), usage)
+        return Response(
+            lambda response: self._generate(tokens, starts, options, matcher, usage, response), usage
+        )
+
+    def _matcher(self, options: GenerationOptions) -> Any:
+        """A fresh llguidance matcher for the constraint's grammar (matchers are stateful)."""
+        constraint = options.constraint
+        if constraint is None:
+            return None
+        if constraint.grammar is None:
+            raise BadInput(
+                "the embedded model needs the constraint compiled to a grammar: build it with "
+                "localgenie.structured.json_constraint(schema)"
+            )
+        from llguidance import LLMatcher
+
+        matcher = LLMatcher(self.lltokenizer, constraint.grammar, log_level=0)
+        if matcher.is_error():
+            raise BadInput(f"cannot build a token matcher for the constraint: {matcher.get_error()}")
+        return matcher
 
     def _generate(
         self,
         prompt_tokens: list[int],
+        starts: list[int],
         options: GenerationOptions,
         matcher: Any,
         usage: Usage,
         response: Response,
-    ) -> Iterator[str]:
+    ) -> Iterator[Token]:
         with self._lock:
             decoder = codecs.getincrementaldecoder("utf-8")("replace")
             rng = np.random.default_rng(options.seed)
             greedy = options.temperature <= 0
-            lookup = options.lookup_text if (greedy and options.lookup_text) else None
-            logits = self._feed_prompt(prompt_tokens, usage)
+            lookup = options.lookup_text if greedy else None
+            drafter = Drafter(lookup, self.tokenize_plain) if lookup else None
+            logits = self._feed_prompt(prompt_tokens, starts, usage)
             produced: list[int] = []
-            text_so_far = ""
+            written = ""
             response.finish_reason = "length"
+
+            def emit(token: int, logprob: float | None, kind: TokenKind) -> Token:
+                nonlocal written
+                piece = str(decoder.decode(self._llm.detokenize([token], special=False)))
+                produced.append(token)
+                written += piece
+                return Token(piece, token, logprob, kind)
+
             while len(produced) < options.max_tokens:
-                allowed = self._allowed(matcher)
-                token = self._pick(logits, allowed, greedy, options, rng)
-                if self._is_end(token, matcher):
-                    response.finish_reason = "stop"
-                    break
-                batch = [token]
+                # Tokens the grammar already forces (the opening '{"name":"', the rest of an enum value)
+                # need no sampling: they are evaluated as one batch with whatever follows.
+                steps: list[tuple[int, float | None, TokenKind]] = []
                 if matcher is not None:
-                    matcher.consume_token(token)
-                    batch += self._forced(matcher)
-                batch = batch[: options.max_tokens - len(produced)]
-                budget = options.max_tokens - len(produced) - len(batch)
-                piece = self._detokenize(batch, decoder)
-                produced += batch
-                text_so_far += piece
-                if piece:
-                    yield piece
+                    steps = [(t, 0.0, "forced") for t in self._forced(matcher)]
+                if not steps:
+                    token, chosen = self._pick(logits, self._allowed(matcher), greedy, options, rng)
+                    if self._is_end(token, matcher):
+                        response.finish_reason = "stop"
+                        break
+                    steps = [(token, chosen, "sampled")]
+                    if matcher is not None:
+                        matcher.consume_token(token)
+                        steps += [(t, 0.0, "forced") for t in self._forced(matcher)]
+                steps = steps[: options.max_tokens - len(produced)]
+                batch = [step for step, _, _ in steps]
+                for step, logprob, kind in steps:
+                    yield emit(step, logprob, kind)
                 if matcher is not None and matcher.is_stopped():
                     # The JSON is complete: no need to evaluate the last tokens at all.
                     response.finish_reason = "stop"
                     break
-                if is_looping(produced):
+                if is_looping(produced, written, lookup):
                     response.finish_reason = "repetition"
                     break
                 draft: list[int] = []
-                if lookup is not None and budget > 0:
-                    draft = self._draft(lookup, text_so_far, matcher)[:budget]
-                rows = self._eval(batch + draft, usage, all_logits=bool(draft))
-                logits = rows[len(batch) - 1] if draft else rows[-1]
-                if draft:
-                    accepted = self._verify(draft, rows[len(batch) - 1 :], matcher)
-                    if accepted < len(draft):
-                        self._forget_after(len(self._past) - (len(draft) - accepted))
-                    if accepted:
-                        kept = draft[:accepted]
-                        produced += kept
-                        more = self._detokenize(kept, decoder)
-                        text_so_far += more
-                        if more:
-                            yield more
-                        logits = rows[len(batch) - 1 + accepted]
+                if drafter is not None:
+                    draft, _ = drafter.propose(written, options.max_tokens - len(produced))
+                    if draft and matcher is not None:
+                        draft = draft[: matcher.validate_tokens(draft)]
+                rows = self._eval(batch + draft, usage, logits_from=len(batch) - 1)
+                logits = rows[0]
+                if draft and drafter is not None:
+                    kept = self._verify(draft, rows, matcher)
+                    before = len(written)
+                    if len(kept) < len(draft):
+                        self._forget_after(len(self._past) - (len(draft) - len(kept)))
+                    for token, logprob in kept:
+                        yield emit(token, logprob, "drafted")
+                    drafter.record(len(draft), len(kept), len(written) - before)
+                    logits = rows[len(kept)]
                     if matcher is not None and matcher.is_stopped():
                         response.finish_reason = "stop"
                         break
             tail = decoder.decode(b"", final=True)
             if tail:
-                yield tail
+                yield Token(tail, None, None, "sampled")
             usage.completion_tokens = len(produced)
+            if drafter is not None:
+                usage.drafted_tokens += drafter.stats.drafted
+                usage.accepted_draft_tokens += drafter.stats.accepted
 
-    def _feed_prompt(self, tokens: list[int], usage: Usage) -> npt.NDArray[np.float32]:
-        """Evaluate the prompt, reusing the part already in the KV cache (system prompt, schema).
+    def _feed_prompt(self, tokens: list[int], starts: list[int], usage: Usage) -> npt.NDArray[np.float32]:
+        """Evaluate the prompt, reusing what the KV cache already holds of it (system prompt, schema).
 
-        Prompt tokens are always evaluated in the same fixed, aligned chunks, and
-        the cache is reused only up to a chunk boundary: a batched pass rounds
-        differently from other batch shapes, and without the alignment the same
-        request could get a different answer depending on what ran before it.
+        Each message is evaluated in fixed chunks counted from its own first
+        token, and the cache is reused only up to a chunk end that the cached
+        tokens were evaluated with as well.  A batched pass rounds differently
+        from other batch shapes, so this is what makes an answer independent of
+        what ran before it, while a whole shared system prompt (or the whole
+        first attempt, on a retry) is still reused.
         """
-        keep = 0
+        chunks = _chunk_ends(len(tokens), starts)
+        common = 0
         for a, b in zip(self._past, tokens, strict=False):
             if a != b:
                 break
-            keep += 1
-        keep = min(keep, len(tokens) - 1) // PROMPT_CHUNK * PROMPT_CHUNK
+            common += 1
+        keep = 0
+        for mine, theirs in zip(chunks, self._past_chunks, strict=False):
+            if mine != theirs or mine > min(common, len(tokens) - 1):
+                break
+            keep = mine
         self._forget_after(keep)
+        self._past_chunks = [end for end in self._past_chunks if end <= keep]
         usage.cached_prompt_tokens = keep
         rows: list[npt.NDArray[np.float32]] = []
-        for start in range(keep, len(tokens), PROMPT_CHUNK):
-            rows = self._eval(tokens[start : start + PROMPT_CHUNK], usage, all_logits=False)
+        begin = keep
+        for end in chunks:
+            if end <= keep:
+                continue
+            rows = self._eval(tokens[begin:end], usage, logits_from=end - begin - 1)
+            self._past_chunks.append(end)
+            begin = end
         return rows[-1]
 
     def _forget_after(self, n_keep: int) -> None:
-        self._llm._ctx.kv_cache_seq_rm(0, n_keep, -1)
+        self._internals.remove_after(n_keep)
         del self._past[n_keep:]
+        while self._past_chunks and self._past_chunks[-1] > n_keep:
+            self._past_chunks.pop()
 
     def _eval(
-        self, tokens: Sequence[int], usage: Usage, *, all_logits: bool
+        self, tokens: Sequence[int], usage: Usage, *, logits_from: int
     ) -> list[npt.NDArray[np.float32]]:
-        """One forward pass per ``n_batch`` chunk; returns logits rows (all, or only the last)."""
-        rows: list[npt.NDArray[np.float32]] = []
-        n_batch = self._llm.n_batch
-        llama_cpp = self._llama_cpp
-        for start in range(0, len(tokens), n_batch):
-            chunk = list(tokens[start : start + n_batch])
-            batch = self._llm._batch
-            batch.set_batch(batch=chunk, n_past=len(self._past), logits_all=all_logits)
-            status = llama_cpp.llama_decode(self._llm._ctx.ctx, batch.batch)
-            if status != 0:
-                raise ModelError(f"llama.cpp failed to evaluate {len(chunk)} tokens (status {status})")
+        """Evaluate ``tokens``; logits rows for positions ``logits_from`` onwards (views, see `logits`).
+
+        Rows nobody reads are not computed: the output layer is a large share of
+        a small model's work per token.
+        """
+        n_batch = self._internals.n_batch
+        head, tail = tokens[:logits_from], tokens[logits_from:]
+        for start in range(0, len(head), n_batch):  # only ever more than one pass for a huge forced run
+            chunk = list(head[start : start + n_batch])
+            self._internals.decode(chunk, len(self._past), logits_from=len(chunk) - 1)
             usage.forward_passes += 1
             self._past.extend(chunk)
-            # Views into llama.cpp's logits buffer, not copies (600 kB a row for a 150k vocabulary):
-            # every caller is done with them before the next evaluation overwrites the buffer.
-            rows = []
-            wanted = range(len(chunk)) if all_logits else [len(chunk) - 1]
-            for index in wanted:
-                pointer = llama_cpp.llama_get_logits_ith(self._llm._ctx.ctx, index)
-                rows.append(
-                    np.ctypeslib.as_array(
-                        ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)), (self.n_vocab,)
-                    )
-                )
-        return rows
+        if len(tail) > n_batch:
+            raise ModelError(f"cannot verify {len(tail)} tokens in one batch of at most {n_batch}")
+        self._internals.decode(list(tail), len(self._past), logits_from=0)
+        usage.forward_passes += 1
+        self._past.extend(tail)
+        return [self._internals.logits(i) for i in range(len(tail))]
 
     # -- token choice -------------------------------------------------------------------------------
 
@@ -310,21 +356,26 @@ class LlamaCppBackend:
         greedy: bool,
         options: GenerationOptions,
         rng: np.random.Generator,
-    ) -> int:
+    ) -> tuple[int, float]:
+        """The next token and its log-probability under the mask (the model's own distribution)."""
         if allowed is not None:
             logits = np.where(allowed, logits, -np.inf).astype(np.float32)
             if not np.isfinite(logits).any():
                 raise ModelError("the grammar allows no token here; the schema may be unsatisfiable")
+        top = float(logits.max())
+        log_total = top + float(np.log(np.exp(logits - top, dtype=np.float64).sum()))
         if greedy:
-            return int(np.argmax(logits))
-        scaled = (logits - logits.max()) / options.temperature
-        probs = np.exp(scaled)
-        probs /= probs.sum()
-        order = np.argsort(-probs)
-        cumulative = np.cumsum(probs[order])
-        cut = int(np.searchsorted(cumulative, options.top_p)) + 1
-        kept = order[:cut]
-        return int(rng.choice(kept, p=probs[kept] / probs[kept].sum()))
+            token = int(np.argmax(logits))
+        else:
+            scaled = (logits - top) / options.temperature
+            probs = np.exp(scaled)
+            probs /= probs.sum()
+            order = np.argsort(-probs)
+            cumulative = np.cumsum(probs[order])
+            cut = int(np.searchsorted(cumulative, options.top_p)) + 1
+            kept = order[:cut]
+            token = int(rng.choice(kept, p=probs[kept] / probs[kept].sum()))
+        return token, float(logits[token]) - log_total
 
     def _is_end(self, token: int, matcher: Any) -> bool:
         if matcher is not None:
@@ -334,46 +385,42 @@ class LlamaCppBackend:
 
     @staticmethod
     def _forced(matcher: Any) -> list[int]:
+        if matcher.is_stopped():
+            return []
         forced: list[int] = matcher.compute_ff_tokens()
         if forced:
             matcher.consume_tokens(forced)
         return forced
 
-    def _draft(self, lookup: str, text_so_far: str, matcher: Any) -> list[int]:
-        """Propose the input text's continuation of what was just written (prompt-lookup decoding)."""
-        tail = text_so_far[-LOOKUP_TAIL_CHARS:]
-        for length in range(len(tail), 0, -1):
-            suffix = tail[-length:]
-            if length == 1 and not suffix.isalnum():
-                break
-            found = lookup.find(suffix)
-            if found < 0:
-                continue
-            continuation = lookup[found + length : found + length + DRAFT_MAX_CHARS]
-            if not continuation:
-                return []
-            draft = self.tokenize_plain(continuation)[:DRAFT_MAX_TOKENS]
-            if matcher is not None:
-                draft = draft[: matcher.validate_tokens(draft)]
-            return draft
-        return []
+    def _verify(
+        self, draft: list[int], rows: list[npt.NDArray[np.float32]], matcher: Any
+    ) -> list[tuple[int, float]]:
+        """The drafted tokens greedy decoding would itself have chosen, with their log-probabilities.
 
-    def _verify(self, draft: list[int], rows: list[npt.NDArray[np.float32]], matcher: Any) -> int:
-        """How many drafted tokens greedy decoding would itself have chosen (consumed in the matcher)."""
-        accepted = 0
+        ``rows[i]`` is the distribution before ``draft[i]``; accepted tokens are consumed by the matcher.
+        """
+        kept: list[tuple[int, float]] = []
         for token, logits in zip(draft, rows, strict=False):
             allowed = self._allowed(matcher)
             if allowed is not None:
                 logits = np.where(allowed, logits, -np.inf).astype(np.float32)
             if int(np.argmax(logits)) != token:
                 break
+            top = float(logits[token])
+            log_total = top + float(np.log(np.exp(logits - top, dtype=np.float64).sum()))
             if matcher is not None:
                 matcher.consume_token(token)
-            accepted += 1
+            kept.append((token, top - log_total))
             if matcher is not None and matcher.is_stopped():
                 break
-        return accepted
+        return kept
 
-    def _detokenize(self, tokens: list[int], decoder: codecs.IncrementalDecoder) -> str:
-        raw: bytes = self._llm.detokenize(tokens, special=False)
-        return str(decoder.decode(raw))
+
+def _chunk_ends(n_tokens: int, starts: list[int]) -> list[int]:
+    """End positions of the prompt's chunks: PROMPT_CHUNK tokens at most, never across a message start."""
+    ends: list[int] = []
+    bounds = [0, *[s for s in starts if 0 < s < n_tokens], n_tokens]
+    for begin, end in itertools.pairwise(bounds):
+        ends.extend(range(begin + PROMPT_CHUNK, end, PROMPT_CHUNK))
+        ends.append(end)
+    return ends

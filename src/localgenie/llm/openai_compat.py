@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..errors import BackendError
-from .base import BackendInfo, GenerationOptions, Message, Response, Usage
+from .base import BackendInfo, GenerationOptions, Message, Response, Token, Usage
 
 JSON_MODES = ("json_schema", "json_object_schema", "json_object", "none")
 
@@ -43,20 +43,35 @@ class OpenAICompatBackend:
         model: str | None = None,
         timeout: float = 120.0,
         connect_timeout: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = normalise_base_url(base_url)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(
-            base_url=self.base_url, headers=headers, timeout=httpx.Timeout(timeout, connect=connect_timeout)
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            transport=transport,
         )
         self._model = model
         self._json_mode = 0  # index into JSON_MODES: the strongest mode not yet refused
+        self._logprobs = True  # until the server refuses them
         self.info = BackendInfo(
             kind="remote", model=model or "(server default)", details={"base_url": self.base_url}
         )
 
     def count_tokens(self, text: str) -> int | None:
         return None
+
+    def close(self) -> None:
+        """Close the connection pool (the backend is unusable afterwards)."""
+        self._client.close()
+
+    def __enter__(self) -> OpenAICompatBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def model(self) -> str:
@@ -85,6 +100,8 @@ class OpenAICompatBackend:
         }
         if options.seed is not None:
             body["seed"] = options.seed
+        if options.logprobs and self._logprobs:
+            body["logprobs"] = True
         if options.json_schema is not None and mode == "json_schema":
             body["response_format"] = {
                 "type": "json_schema",
@@ -98,7 +115,7 @@ class OpenAICompatBackend:
 
     def _generate(
         self, messages: list[Message], options: GenerationOptions, usage: Usage, response: Response
-    ) -> Iterator[str]:
+    ) -> Iterator[Token]:
         while True:
             mode = JSON_MODES[self._json_mode] if options.json_schema is not None else "none"
             body = self._body(messages, options, mode)
@@ -108,19 +125,24 @@ class OpenAICompatBackend:
                 yield from self._stream(body, usage, response, refusable=mode != "none")
                 return
             except _Refused as refusal:
+                if "logprobs" in body and "logprobs" in str(refusal):
+                    self._logprobs = False  # remembered: asked once per backend
+                    continue
                 if mode == "none":
                     raise BackendError(f"{self.base_url} refused the request: {refusal}") from None
                 self._json_mode += 1
 
     def _stream(
         self, body: dict[str, Any], usage: Usage, response: Response, *, refusable: bool = False
-    ) -> Iterator[str]:
+    ) -> Iterator[Token]:
         """Server-sent events of chat-completion chunks; a plain JSON reply is accepted too."""
         try:
             with self._client.stream("POST", "/chat/completions", json=body) as reply:
                 if reply.status_code >= 400:
                     reply.read()
-                    if refusable and "response_format" in reply.text:
+                    if (refusable and "response_format" in reply.text) or (
+                        "logprobs" in body and "logprobs" in reply.text
+                    ):
                         # Some servers (llama-cpp-python's) answer 500, not 400, to an unknown format.
                         raise _Refused(f"HTTP {reply.status_code}: {reply.text[:300]}")
                     self._raise_for_status(reply, "/chat/completions")
@@ -156,7 +178,7 @@ class OpenAICompatBackend:
             f"cannot reach {self.base_url} ({exc}); is the server running? check --base-url or GENIE_BASE_URL"
         )
 
-    def _parse_chunk(self, chunk: Any, usage: Usage, response: Response) -> Iterator[str]:
+    def _parse_chunk(self, chunk: Any, usage: Usage, response: Response) -> Iterator[Token]:
         if not isinstance(chunk, dict) or not isinstance(chunk.get("choices"), list):
             raise BackendError(
                 f"{self.base_url} answered something that is not a chat completion: {str(chunk)[:200]}"
@@ -173,7 +195,7 @@ class OpenAICompatBackend:
                 response.finish_reason = choice["finish_reason"]
             content = part.get("content") if isinstance(part, dict) else None
             if content:
-                yield str(content)
+                yield from _tokens(str(content), choice.get("logprobs"))
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
@@ -200,6 +222,23 @@ class OpenAICompatBackend:
             raise BackendError(
                 f"{self.base_url}{path} answered with something that is not JSON: {reply.text[:200]!r}"
             ) from None
+
+
+def _tokens(content: str, logprobs: Any) -> Iterator[Token]:
+    """One `Token` per reported token when the server sent log-probabilities that spell the content;
+    otherwise the content as one piece (servers stream about a token a chunk)."""
+    entries = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if isinstance(entries, list) and entries and all(isinstance(e, dict) for e in entries):
+        pieces = [str(e.get("token", "")) for e in entries]
+        values = [e.get("logprob") for e in entries]
+        if "".join(pieces) == content and all(isinstance(v, int | float) for v in values):
+            for piece, value in zip(pieces, values, strict=True):
+                yield Token(piece, None, float(value), "sampled")
+            return
+        if all(isinstance(v, int | float) for v in values):
+            yield Token(content, None, float(sum(values)), "sampled")
+            return
+    yield Token(content, None, None, "sampled")
 
 
 def _message_json(message: Message) -> dict[str, Any]:

@@ -1,17 +1,25 @@
 """Schema-guided generation: JSON Schema → constrained decoding → validated data."""
 
-from .extract import Extraction, check_text, complete_details, extract, extract_details
-from .schema import Schema, check_schema, load_schema
+from .complete import Extraction, check_answer, complete_details
+from .extract import answer_budget, check_text, extract, extract_details
+from .formats import Normalisation
+from .grammar import json_constraint
+from .schema import CheckedSchema, Schema, check_schema, load_schema
 from .validate import schema_errors
 
 __all__ = [
+    "CheckedSchema",
     "Extraction",
+    "Normalisation",
     "Schema",
+    "answer_budget",
+    "check_answer",
     "check_schema",
     "check_text",
     "complete_details",
     "extract",
     "extract_details",
+    "json_constraint",
     "load_schema",
     "schema_errors",
 ]

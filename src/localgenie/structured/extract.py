@@ -1,45 +1,40 @@
 """Text + schema → data that is valid against the schema, or a clear error.
 
-The loop: generate (constrained by the grammar on the embedded backend, by the
-server's JSON mode on remote ones) → parse → validate against the *full*
-schema → if anything fails, show the model its answer and the validator's
-message and try again, a bounded number of times → `SchemaViolation` listing
-the failing paths.  Invalid data is never returned.
+`extract` / `extract_details` build the extraction prompt and run the
+validate-and-retry loop of `localgenie.structured.complete`.  Invalid data is
+never returned.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, TypeVar, overload
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from ..errors import BadInput, ContextOverflow, SchemaViolation
-from ..llm import Backend, GenerationOptions, Message, Usage, get_backend
-from .prompt import extraction_messages, retry_messages
+from ..errors import BadInput
+from ..llm import Backend, get_backend
+from .complete import DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS, Extraction, complete_details
+from .prompt import extraction_messages
 from .schema import Schema, load_schema
-from .validate import schema_errors
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_TOKENS",
+    "Extraction",
+    "answer_budget",
+    "check_text",
+    "extract",
+    "extract_details",
+]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-ValueT = TypeVar("ValueT")
 
-DEFAULT_MAX_RETRIES = 2
-DEFAULT_MAX_TOKENS = 1024
-RETRY_TEMPERATURE = 0.3  # a retry at temperature 0 with the same prompt would repeat the same mistake
-
-
-@dataclass
-class Extraction(Generic[ValueT]):
-    """The result plus what it cost: attempts (1 = no retry) and summed token usage."""
-
-    value: ValueT
-    attempts: int
-    usage: Usage
-    raw: str
-    failures: list[list[tuple[str, str]]] = field(default_factory=list)
+# The answer's token budget when the caller sets none: room for every value copied from the text, plus
+# the keys and punctuation the schema needs, with margin.  A fixed 1,024 cut off a complex answer whose
+# text alone was longer; a larger fixed cap lets a loop run for minutes (the loop guard stops most).
+BUDGET_FLOOR = 256
+BUDGET_CEILING = 4096
 
 
 def check_text(text: object) -> str:
@@ -99,115 +94,65 @@ def extract_details(
     model: str | None = None,
     backend: Backend | None = None,
     max_retries: int = DEFAULT_MAX_RETRIES,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
+    max_tokens: int | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
 ) -> Extraction[Any]:
-    """`extract`, returning the `Extraction` record (attempts, usage, raw text)."""
+    """`extract`, returning the `Extraction` record (attempts, usage, raw text, completed formats,
+    token facts).  ``max_tokens`` defaults to a budget sized from the schema and the text."""
     check_text(text)
     json_schema = load_schema(schema)
+    backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
+    messages = extraction_messages(json_schema, text)
+    budget = max_tokens or answer_budget(json_schema, backend.count_tokens(text) or len(text) // 3)
     return complete_details(
-        extraction_messages(json_schema, text),
-        schema,
-        model=model,
+        messages,
+        schema if isinstance(schema, type) else json_schema,
         backend=backend,
         max_retries=max_retries,
-        max_tokens=max_tokens,
+        max_tokens=budget,
         lookup_text=text,
-        base_url=base_url,
-        api_key=api_key,
     )
 
 
-def complete_details(
-    messages: list[Message],
-    schema: Schema | str | Path | bool | type[BaseModel],
-    *,
-    model: str | None = None,
-    backend: Backend | None = None,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    lookup_text: str | None = None,
-    on_text: Callable[[str], None] | None = None,
-    base_url: str | None = None,
-    api_key: str | None = None,
-) -> Extraction[Any]:
-    """Answer a chat of your own with schema-valid JSON: the loop behind `extract`, for callers whose
-    prompt is not "extract from this text" (writing a recipe, labelling a theme, describing a photo).
+def answer_budget(schema: Schema, text_tokens: int) -> int:
+    """Tokens to allow for an extraction's answer: the text's values, the schema's keys, margin.
 
-    ``messages`` must say what to write; the schema is enforced and validated here, and a failed answer
-    is shown back to the model with the validator's message, up to ``max_retries`` times.  ``on_text``
-    receives the raw JSON as it is generated (every attempt), for showing progress.
+    Values are mostly copied, so they are bounded by the text (twice it, for
+    numbers and dates rewritten longer); keys and punctuation cost about a token
+    per three characters of property name, once per object, and an array of
+    objects repeats them for every item the text may hold.
     """
-    model_class = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
-    json_schema = load_schema(schema)
-    backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
-    _check_fits(backend, messages, max_tokens)
-    first = list(messages)
-    usage = Usage()
-    failures: list[list[tuple[str, str]]] = []
-    for attempt in range(1, max_retries + 2):
-        options = GenerationOptions(
-            max_tokens=max_tokens,
-            temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE,
-            seed=attempt,
-            json_schema=json_schema,
-            lookup_text=lookup_text,
-        )
-        response = backend.prompt(messages, options)
-        if on_text is None:
-            raw = response.text()
-        else:
-            for chunk in response:
-                on_text(chunk)
-            raw = response.text()
-        usage += response.usage
-        value, errors = _check_answer(raw, json_schema, model_class, response.finish_reason, max_tokens)
-        if not errors:
-            return Extraction(value, attempt, usage, raw, failures)
-        failures.append(errors)
-        messages = retry_messages(first, raw, errors)
-    last = failures[-1]
-    listing = "; ".join(f"{path}: {message}" for path, message in last)
-    raise SchemaViolation(
-        f"no schema-valid answer after {len(failures)} attempts ({usage.completion_tokens} tokens); "
-        f"last problems: {listing}",
-        errors=last,
-        attempts=len(failures),
-    )
+    keys, repeated = _key_chars(schema, schema, 0)
+    items = max(1, text_tokens // 12) if repeated else 0
+    budget = 64 + 2 * text_tokens + (keys + repeated * items) // 3
+    return max(BUDGET_FLOOR, min(BUDGET_CEILING, budget))
 
 
-def _check_fits(backend: Backend, messages: list[Message], max_tokens: int) -> None:
-    limit = backend.info.context_length
-    if limit is None:
-        return
-    prompt_tokens = sum(backend.count_tokens(m.content) or 0 for m in messages) + 16
-    if prompt_tokens + max_tokens > limit:
-        text_tokens = backend.count_tokens(messages[-1].content) or 0
-        raise ContextOverflow(
-            f"the text is {text_tokens:,} tokens; with the instructions ({prompt_tokens - text_tokens:,} "
-            f"tokens) and room for the answer ({max_tokens:,}) it needs {prompt_tokens + max_tokens:,}, "
-            f"but the model's context is {limit:,} tokens: split the text or use a longer-context model"
-        )
-
-
-def _check_answer(
-    raw: str, schema: Schema, model_class: type[BaseModel] | None, finish_reason: str | None, max_tokens: int
-) -> tuple[Any, list[tuple[str, str]]]:
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        if finish_reason == "repetition":
-            return None, [("$", "the answer got stuck repeating itself; write each value once")]
-        if finish_reason == "length":
-            return None, [
-                ("$", f"the answer was cut off at {max_tokens} tokens before the JSON was complete")
-            ]
-        return None, [("$", f"the answer is not valid JSON ({exc.msg} at character {exc.pos})")]
-    errors = schema_errors(schema, value)
-    if errors or model_class is None:
-        return value, errors
-    try:
-        return model_class.model_validate(value), []
-    except ValidationError as exc:
-        return value, [("$." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+def _key_chars(root: Schema, node: Any, depth: int) -> tuple[int, int]:
+    """(characters of keys written once, characters of keys written once per array item)."""
+    if not isinstance(node, dict) or depth > 8:
+        return 0, 0
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        node = {**target, **node} if isinstance(target, dict) else node
+        node.pop("$ref", None)
+    once = repeated = 0
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        for key, child in properties.items():
+            once += len(key) + 4
+            a, b = _key_chars(root, child, depth + 1)
+            once, repeated = once + a, repeated + b
+    items = node.get("items")
+    if isinstance(items, dict):
+        a, b = _key_chars(root, items, depth + 1)
+        repeated += a + b
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in node.get(key, []) if isinstance(node.get(key), list) else []:
+            a, b = _key_chars(root, branch, depth + 1)
+            once, repeated = once + a, repeated + b
+    return once, repeated

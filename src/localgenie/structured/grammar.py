@@ -1,4 +1,4 @@
-"""JSON Schema → llguidance grammar → a token matcher for one generation.
+"""JSON Schema → the `Constraint` a backend generates under (an llguidance grammar + the schema).
 
 Output is compact JSON (no whitespace between tokens): small models otherwise
 drift into endless newlines and indentation, and every whitespace token is a
@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 from ..errors import SchemaError
+from ..llm.base import Constraint
+from .formats import relax_formats
 from .schema import Schema
 
 # oneOf is compiled as anyOf (the grammar cannot count matching branches); the validator checks exclusivity.
@@ -73,7 +75,7 @@ def _grammar_cached(schema_json: str, lenient: bool) -> str:
     return grammar
 
 
-def generation_grammar(schema: Schema) -> str:
+def generation_grammar(schema: Schema, *, relaxed: bool = False) -> str:
     """The grammar to generate under: the schema's, or plain JSON when llguidance cannot express it.
 
     A schema that is valid but beyond the grammar (non-disjoint patternProperties,
@@ -82,34 +84,43 @@ def generation_grammar(schema: Schema) -> str:
     is the caller's mistake and is reported as such.
     """
     try:
-        return grammar_for(generation_schema(schema))
+        return grammar_for(schema if relaxed else generation_schema(schema))
     except SchemaError as error:
         if "nsatisfiable" in str(error):
             raise SchemaError(f"the schema is unsatisfiable: no JSON value can match it ({error})") from None
         return grammar_for({})
 
 
-def new_matcher(tokenizer: Any, schema: Schema) -> Any:
-    """A fresh matcher for one generation (matchers are stateful; grammars are cached)."""
-    from llguidance import LLMatcher
+def json_constraint(schema: Schema) -> Constraint:
+    """The constraint for generating a value of ``schema``: compiled once per schema (cached).
 
-    matcher = LLMatcher(tokenizer, generation_grammar(schema), log_level=0)
-    if matcher.is_error():
-        raise SchemaError(f"cannot build a token matcher for the schema: {matcher.get_error()}")
-    return matcher
+    Both halves describe the *generation* schema (objects closed, formats
+    relaxed: see `generation_schema`), so embedded and remote backends write
+    the same shapes; the caller validates against the original schema.
+    """
+    return _constraint_cached(json.dumps(schema, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _constraint_cached(schema_json: str) -> Constraint:
+    generating = generation_schema(json.loads(schema_json))
+    return Constraint(json_schema=generating, grammar=generation_grammar(generating, relaxed=True))
 
 
 def generation_schema(schema: Schema) -> Schema:
-    """The schema the grammar enforces while generating: the same, with plain objects closed.
+    """The schema the grammar enforces while generating: plain objects closed, string formats relaxed.
 
     An object schema that lists ``properties`` but says nothing about other keys
     allows any extra key; a small model happily invents some.  Forbidding them
     while generating only narrows the output (every result is still valid), and
     it is skipped inside combinators, where closing one branch could make the
-    combination unsatisfiable.
+    combination unsatisfiable.  Formats become bounded patterns that admit the
+    near misses real texts contain (`localgenie.structured.formats`): code
+    completes those afterwards, and the validator checks the original schema.
     """
     result = copy.deepcopy(schema)
     _close_objects(result)
+    relax_formats(result)
     return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -25,6 +26,14 @@ Schema = dict[str, Any]
 ROOT_URI = "urn:genie:schema"
 
 
+class CheckedSchema(dict[str, Any]):
+    """A schema `load_schema` has already checked: passing it again costs nothing.
+
+    A plain ``dict`` subclass, so it goes wherever a schema dict goes; mutating
+    it after the check is the caller's responsibility.
+    """
+
+
 class RemoteRefRefused(Exception):
     """Raised by the registry instead of fetching anything over the network."""
 
@@ -33,14 +42,19 @@ def _refuse(uri: str) -> referencing.Resource[Any]:
     raise RemoteRefRefused(uri)
 
 
-def load_schema(source: str | Path | Schema | type[BaseModel] | bool) -> Schema:
+def load_schema(source: str | Path | Schema | type[BaseModel] | bool) -> CheckedSchema:
     """Accept a schema dict, a Pydantic model class, a JSON file path or JSON text; check it.
 
-    Returns the schema as a dict; raises `SchemaError` naming what is wrong.
+    Returns the schema as a `CheckedSchema` (a dict); raises `SchemaError` naming
+    what is wrong.  A `CheckedSchema` is returned unchanged, so a schema loaded
+    once travels through the CLI, the extraction loop and the prompt unchecked.
     """
+    if isinstance(source, CheckedSchema):
+        return source
     if isinstance(source, type) and issubclass(source, BaseModel):
-        schema: Any = source.model_json_schema()
-    elif isinstance(source, Path):
+        return _model_schema(source)
+    schema: Any
+    if isinstance(source, Path):
         schema = _parse_json(_read(source), where=str(source))
     elif isinstance(source, str):
         schema = _parse_json(source, where="schema text")
@@ -51,7 +65,15 @@ def load_schema(source: str | Path | Schema | type[BaseModel] | bool) -> Schema:
     if not isinstance(schema, dict):
         raise SchemaError(f"a schema must be a JSON object (or true), not {type(schema).__name__}")
     check_schema(schema)
-    return schema
+    return CheckedSchema(schema)
+
+
+@lru_cache(maxsize=128)
+def _model_schema(model: type[BaseModel]) -> CheckedSchema:
+    """A Pydantic model's checked schema, built once per class (callers must not mutate it)."""
+    schema = model.model_json_schema()
+    check_schema(schema)
+    return CheckedSchema(schema)
 
 
 def _read(path: Path) -> str:

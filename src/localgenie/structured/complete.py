@@ -1,0 +1,166 @@
+"""The validate-and-retry loop: a chat in, data valid against the schema out (or `SchemaViolation`).
+
+generate (under the schema's `Constraint`: a token grammar on the embedded
+backend, the server's JSON mode on remote ones) → parse → complete near-miss
+formats (`formats.normalise`) → validate against the *full* original schema →
+if anything fails, show the model its answer and the validator's message and
+try again, a bounded number of times → `SchemaViolation` listing the failing
+paths, with the last raw answer and the usage.  Invalid data is never returned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ContextOverflow, SchemaViolation
+from ..llm import Backend, GenerationOptions, Message, Token, Usage, get_backend
+from .formats import Normalisation, normalise
+from .grammar import json_constraint
+from .prompt import retry_messages
+from .schema import Schema, load_schema
+from .validate import schema_errors
+
+ValueT = TypeVar("ValueT")
+
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_TOKENS = 1024
+RETRY_TEMPERATURE = 0.3  # a retry at temperature 0 with the same prompt would repeat the same mistake
+RAW_KEPT_CHARS = 2000  # of the last answer, on a SchemaViolation
+
+
+@dataclass
+class Extraction(Generic[ValueT]):
+    """The result plus what it cost and how it was reached.
+
+    ``attempts`` (1 = no retry), summed ``usage``, the ``raw`` JSON text of the
+    answer, the problems of each failed attempt (``failures``), the values code
+    completed to their format (``normalised``), and the final answer's
+    ``tokens`` (id, log-probability, forced / drafted / sampled).
+    """
+
+    value: ValueT
+    attempts: int
+    usage: Usage
+    raw: str
+    failures: list[list[tuple[str, str]]] = field(default_factory=list)
+    normalised: list[Normalisation] = field(default_factory=list)
+    tokens: list[Token] = field(default_factory=list)
+
+
+def complete_details(
+    messages: list[Message],
+    schema: Schema | str | Path | bool | type[BaseModel],
+    *,
+    model: str | None = None,
+    backend: Backend | None = None,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    lookup_text: str | None = None,
+    on_text: Callable[[str], None] | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> Extraction[Any]:
+    """Answer a chat of your own with schema-valid JSON: the loop behind `extract`, for callers whose
+    prompt is not "extract from this text" (writing a recipe, labelling a theme, describing a photo).
+
+    ``messages`` must say what to write; the schema is enforced and validated here, and a failed answer
+    is shown back to the model with the validator's message, up to ``max_retries`` times.  ``on_text``
+    receives the raw JSON as it is generated (every attempt), for showing progress.
+    """
+    model_class = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
+    json_schema = load_schema(schema)
+    constraint = json_constraint(json_schema)
+    backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
+    check_fits(backend, messages, max_tokens)
+    first = list(messages)
+    usage = Usage()
+    failures: list[list[tuple[str, str]]] = []
+    raw = ""
+    for attempt in range(1, max_retries + 2):
+        options = GenerationOptions(
+            max_tokens=max_tokens,
+            temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE,
+            seed=attempt,
+            constraint=constraint,
+            lookup_text=lookup_text,
+        )
+        response = backend.prompt(messages, options)
+        for token in response.tokens():
+            if on_text is not None and token.text:
+                on_text(token.text)
+        raw = response.text()
+        usage += response.usage
+        checked = check_answer(raw, json_schema, model_class, response.finish_reason, max_tokens)
+        if not checked.errors:
+            return Extraction(
+                checked.value, attempt, usage, raw, failures, checked.normalised, list(response.tokens())
+            )
+        failures.append(checked.errors)
+        messages = retry_messages(first, raw, checked.errors)
+    last = failures[-1]
+    listing = "; ".join(f"{path}: {message}" for path, message in last)
+    raise SchemaViolation(
+        f"no schema-valid answer after {len(failures)} attempts ({usage.completion_tokens} tokens); "
+        f"last problems: {listing}",
+        errors=last,
+        attempts=len(failures),
+        usage=usage,
+        raw=raw[:RAW_KEPT_CHARS],
+    )
+
+
+def check_fits(backend: Backend, messages: list[Message], max_tokens: int) -> None:
+    limit = backend.info.context_length
+    if limit is None:
+        return
+    prompt_tokens = sum(backend.count_tokens(m.content) or 0 for m in messages) + 16
+    if prompt_tokens + max_tokens > limit:
+        text_tokens = backend.count_tokens(messages[-1].content) or 0
+        raise ContextOverflow(
+            f"the text is {text_tokens:,} tokens; with the instructions ({prompt_tokens - text_tokens:,} "
+            f"tokens) and room for the answer ({max_tokens:,}) it needs {prompt_tokens + max_tokens:,}, "
+            f"but the model's context is {limit:,} tokens: split the text or use a longer-context model"
+        )
+
+
+@dataclass
+class CheckedAnswer:
+    value: Any
+    errors: list[tuple[str, str]]
+    normalised: list[Normalisation] = field(default_factory=list)
+
+
+def check_answer(
+    raw: str, schema: Schema, model_class: type[BaseModel] | None, finish_reason: str | None, max_tokens: int
+) -> CheckedAnswer:
+    """Parse, complete near-miss formats, validate: the value, or what is wrong with it."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        if finish_reason == "repetition":
+            return CheckedAnswer(
+                None, [("$", "the answer got stuck repeating itself; write each value once")]
+            )
+        if finish_reason == "length":
+            return CheckedAnswer(
+                None, [("$", f"the answer was cut off at {max_tokens} tokens before the JSON was complete")]
+            )
+        return CheckedAnswer(
+            None, [("$", f"the answer is not valid JSON ({exc.msg} at character {exc.pos})")]
+        )
+    value, normalised = normalise(schema, value)
+    errors = schema_errors(schema, value)
+    if errors or model_class is None:
+        return CheckedAnswer(value, errors, normalised)
+    try:
+        return CheckedAnswer(model_class.model_validate(value), [], normalised)
+    except ValidationError as exc:
+        return CheckedAnswer(
+            value, [("$." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()], normalised
+        )
