@@ -114,9 +114,9 @@ class Response:
     Nothing runs until it is iterated; it can be iterated again (the second time from memory).
     """
 
-    def __init__(self, run: Callable[[Response], Iterator[Token]], usage: Usage) -> None:
+    def __init__(self, run: Callable[[Response], Iterator[Token | str]], usage: Usage) -> None:
         self._run = run
-        self._stream: Iterator[Token] | None = None
+        self._stream: Iterator[Token | str] | None = None
         self._tokens: list[Token] = []
         self._done = False
         self.usage = usage
@@ -138,11 +138,12 @@ class Response:
             if self._stream is None:
                 self._stream = self._run(self)
             try:
-                token = next(self._stream)
+                item = next(self._stream)
             except StopIteration:
                 self._done = True
                 return
-            self._tokens.append(token)
+            # A backend of one's own (a test double, a plugin) may yield plain text: a piece of unknown facts.
+            self._tokens.append(Token(item) if isinstance(item, str) else item)
 
     @property
     def done(self) -> bool:
