@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import os
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
@@ -48,6 +49,7 @@ class LlamaCppBackend:
 
     def __init__(self, model_path: Path, *, n_ctx: int = 4096, n_threads: int | None = None) -> None:
         check_gguf_file(model_path)
+        _passive_openmp()
         import llama_cpp
 
         self._llama_cpp = llama_cpp
@@ -414,6 +416,18 @@ class LlamaCppBackend:
             if matcher is not None and matcher.is_stopped():
                 break
         return kept
+
+
+def _passive_openmp() -> None:
+    """Make llama.cpp's OpenMP threads sleep, not spin, while they wait (unless the user chose).
+
+    llama.cpp is built with OpenMP, whose threads spin-wait between operations by default.  When
+    anything else wants a core (a TubeTalk job, a second process, a test run) a spinning thread and a
+    descheduled one wait for each other at every barrier: on 2 cores under load the same 30 tiny
+    extractions took 221 s spinning and 8.7 s passive (`bench/contention.py`).  libgomp reads the
+    variable when llama.cpp's library loads, so this must run before ``import llama_cpp``.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _chunk_ends(n_tokens: int, starts: list[int]) -> list[int]:
