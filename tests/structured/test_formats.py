@@ -162,3 +162,12 @@ def test_a_required_value_the_text_lacks_is_an_error_or_valid_never_invalid(tiny
         assert error.errors
     else:
         assert schema_errors(schema, result.value) == []
+
+
+def test_the_constraint_keeps_the_schema_property_order() -> None:
+    """The grammar writes keys in the order the schema lists them: the title before the steps."""
+    schema = {
+        "type": "object",
+        "properties": {"title": {"type": "string"}, "steps": {"type": "string"}, "a": {}},
+    }
+    assert list(json_constraint(schema).json_schema["properties"]) == ["title", "steps", "a"]

@@ -98,7 +98,7 @@ def json_constraint(schema: Schema) -> Constraint:
     relaxed: see `generation_schema`), so embedded and remote backends write
     the same shapes; the caller validates against the original schema.
     """
-    return _constraint_cached(json.dumps(schema, sort_keys=True))
+    return _constraint_cached(json.dumps(schema))  # not sort_keys: property order is the output order
 
 
 @lru_cache(maxsize=256)
