@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +77,31 @@ def test_errors_surface_as_genie_errors_for_the_top_level_cli(tmp_path: Path) ->
     bad.write_text("name,quantity\neggs,-3\n")
     result = _run(db, "add", "--csv", str(bad))
     assert isinstance(result.exception, BadInput)
+
+
+MENU = Path(__file__).resolve().parents[2] / "examples" / "menu.toml"
+
+
+def _genie(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "localgenie", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_order_that_tiny_cannot_take_fails_as_the_models_answer_never_as_an_empty_order() -> None:
+    """The issue's order on the real tiny: its lines do not hold to the text's words, twice."""
+    result = _genie(
+        "order",
+        "--menu",
+        str(MENU),
+        "--model",
+        "tiny",
+        "two large pepperonis, one medium veggie without olives",
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Total: 0" not in result.stdout
+    assert (
+        "kept nothing of what the text orders (Pepperoni pizza, Veggie pizza) after 2 attempts"
+        in result.stderr
+    )
+    assert "dropped: '" in result.stderr and "--model default" in result.stderr
