@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,25 @@ def test_errors_surface_as_genie_errors_for_the_top_level_cli(tmp_path: Path) ->
     bad.write_text("name,quantity\neggs,-3\n")
     result = _run(db, "add", "--csv", str(bad))
     assert isinstance(result.exception, BadInput)
+
+
+def test_add_csv_with_an_opened_date_keeps_it_and_says_so_in_help(tmp_path: Path) -> None:
+    db = tmp_path / "k.sqlite"
+    opened = date.today() - timedelta(days=1)
+    csv_path = tmp_path / "pantry.csv"
+    csv_path.write_text(f"name,quantity,unit,location,opened\nfeta,200,g,fridge,{opened}\n")
+    result = _run(db, "add", "--csv", str(csv_path), "-y")
+    assert result.exit_code == 0, result.output
+    exported = _run(db, "export").output
+    assert f"feta,200,gram,fridge,yes,{opened + timedelta(days=7)}," in exported
+    assert "refrigerator opened" in exported
+    csv_path.write_text("name,opened\nfeta,last week\n")
+    result = _run(db, "add", "--csv", str(csv_path), "-y")
+    assert isinstance(result.exception, BadInput) and "CSV line 2: opened 'last week'" in str(
+        result.exception
+    )
+    help_text = re.sub(r"[\s│]+", " ", runner.invoke(app, ["add", "--help"]).output)  # rich's box too
+    assert "the date it was opened, YYYY-MM-DD" in help_text
 
 
 MENU = Path(__file__).resolve().parents[2] / "examples" / "menu.toml"

@@ -80,7 +80,7 @@ def add(
     ] = None,
     csv_file: Annotated[
         Path | None,
-        typer.Option("--csv", help="CSV with a header: name,quantity,unit,location,opened,expires,added."),
+        typer.Option("--csv", help=pantry.CSV_HELP),
     ] = None,
     photo: Annotated[
         list[Path] | None,
