@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -98,6 +99,45 @@ def test_add_csv_with_an_opened_date_keeps_it_and_says_so_in_help(tmp_path: Path
     )
     help_text = re.sub(r"[\s│]+", " ", runner.invoke(app, ["add", "--help"]).output)  # rich's box too
     assert "the date it was opened, YYYY-MM-DD" in help_text
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_list_fits_the_terminal_one_line_per_item(tmp_path: Path, columns: int) -> None:
+    db = tmp_path / "k.sqlite"
+    csv_path = tmp_path / "pantry.csv"
+    csv_path.write_text(
+        "name,quantity,unit,location,opened\n"
+        "baby spinach,0.5,bag,fridge,\n"
+        f"feta cheese,200,g,fridge,{date.today() - timedelta(days=1)}\n"
+        "eggs,12,,fridge,\n"
+        "chicken breasts,2,,freezer,\n"
+        "sun-dried tomatoes in olive oil,1,jar,pantry,yes\n"
+        "basmati rice,1,kg,pantry,\n"
+    )
+    assert _run(db, "add", "--csv", str(csv_path)).exit_code == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "localgenie", "kitchen", "list", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": str(columns)},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    rows = [line for line in lines if line.startswith("│")]
+    assert len(rows) == 6  # no cell wraps onto a second line
+    spinach = next(row for row in rows if "baby spinach" in row)
+    assert (
+        "0.5 bag" in spinach
+        and "fridge" in spinach
+        and f"{date.today() + timedelta(days=3)} (3 d)" in spinach
+    )
+    assert any("sun-dried tomatoes" in row for row in rows)
+    if columns >= 120:
+        header = next(line for line in lines if line.startswith("┃"))
+        assert "ingredient" in header and "source" in header
+        assert "3-7 Days" in spinach  # the storage time leads the source, so a cut keeps it
 
 
 MENU = Path(__file__).resolve().parents[2] / "examples" / "menu.toml"

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from localgenie.cli.kitchen_table import pantry_table
 from localgenie.kitchen import corpus, db, pantry, vocab
 from localgenie.kitchen.suggest import Filters, expired_items
 from localgenie.kitchen.suggest import suggest as find_suggestions
@@ -32,41 +33,8 @@ def _conn(path: Path | None) -> sqlite3.Connection:
     return db.connect(path)
 
 
-def _expiry_style(item: pantry.PantryItem, today: date) -> str:
-    left = item.days_left(today)
-    if left is None:
-        return ""
-    if left < 0:
-        return "bold red"
-    if left <= 3:
-        return "yellow"
-    return ""
-
-
 def _show(items: list[pantry.PantryItem], title: str = "Pantry") -> None:
-    today = date.today()
-    table = Table(title=title)
-    for col in ("id", "item", "ingredient", "qty", "where", "opened", "expires", "source"):
-        table.add_column(col)
-    for i in items:
-        left = i.days_left(today)
-        when = (
-            "?"
-            if i.expires is None
-            else f"{i.expires} ({'expired' if left is not None and left < 0 else f'{left} d'})"
-        )
-        table.add_row(
-            str(i.id),
-            i.name,
-            i.canonical,
-            f"{i.quantity:g} {i.unit}",
-            i.location,
-            "yes" if i.opened else "",
-            when,
-            i.expiry_source,
-            style=_expiry_style(i, today),
-        )
-    console.print(table)
+    console.print(pantry_table(items, title, console.width, date.today()))
 
 
 @app.command()
@@ -110,19 +78,7 @@ def add(
 
     items = extract_pantry_items(words, localgenie.extract, today=today, model=model)
     checked = [pantry.validate(i, today) for i in items]
-    table = Table(title="Understood")
-    for col in ("item", "qty", "where", "opened", "expires", "source"):
-        table.add_column(col)
-    for v in checked:
-        table.add_row(
-            v.name,
-            f"{v.quantity:g} {v.unit}",
-            v.location,
-            "yes" if v.opened else "",
-            str(v.expires or "?"),
-            v.expiry_source,
-        )
-    console.print(table)
+    console.print(pantry_table(checked, "Understood", console.width, today))
     if not yes and not typer.confirm("Store these items?", default=True):
         raise typer.Exit(1)
     _show(pantry.add_items(conn, items, today), "Added")

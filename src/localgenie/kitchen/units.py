@@ -158,3 +158,23 @@ def dimension(unit: str) -> str:
     if unit in COUNT_UNITS:
         return "count" if unit in {"piece", "dozen"} else unit
     return "volume"
+
+
+# How a cook writes a unit in a narrow column or after a number ("200 g", "2 tbsp"); a count needs none.
+_SHORT = {
+    "teaspoon": "tsp",
+    "tablespoon": "tbsp",
+    "fluid_ounce": "fl oz",
+    "milliliter": "ml",
+    "liter": "l",
+    "ounce": "oz",
+    "pound": "lb",
+    "gram": "g",
+    "kilogram": "kg",
+    "piece": "",
+}
+
+
+def short_unit(unit: str) -> str:
+    """The short spelling of a canonical unit ("gram" -> "g", "piece" -> ""); others unchanged."""
+    return _SHORT.get(unit, unit.replace("_", " "))
