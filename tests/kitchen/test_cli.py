@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -18,6 +19,8 @@ import localgenie
 from localgenie.cli.kitchen import app
 from localgenie.errors import BadInput
 from localgenie.kitchen.extraction import PantryExtraction, PantryItemDraft
+
+from .conftest import FullImport
 
 runner = CliRunner()
 
@@ -49,7 +52,7 @@ def test_a_week_in_the_kitchen(tmp_path: Path) -> None:
     assert _run(db, "undo").exit_code == 0
     assert "eggs,12," in _run(db, "export").output
     result = _run(db, "shopping-list", "1", "--scale", "5")
-    assert result.exit_code == 0 and "- [ ] egg — 3 piece" in result.output
+    assert result.exit_code == 0 and "- [ ] egg — 3 (Feta Omelette)" in result.output
     assert _run(db, "remove", "milk").exit_code == 0
     assert "milk" not in _run(db, "export").output
     assert "kcal" in _run(db, "nutrition", "1").output
@@ -138,6 +141,26 @@ def test_list_fits_the_terminal_one_line_per_item(tmp_path: Path, columns: int) 
         header = next(line for line in lines if line.startswith("┃"))
         assert "ingredient" in header and "source" in header
         assert "3-7 Days" in spinach  # the storage time leads the source, so a cut keeps it
+
+
+@pytest.mark.slow
+def test_cook_43711_of_the_imported_corpus_as_the_issue_did(full_import: FullImport, tmp_path: Path) -> None:
+    """`genie kitchen cook 43711` took "0.00664894 bag spinach" and left feta and tomato "not decremented"."""
+    db = tmp_path / "k.sqlite"
+    shutil.copy(full_import.path, db)
+    csv_path = tmp_path / "pantry.csv"
+    csv_path.write_text(
+        "name,quantity,unit\neggs,12,\nbaby spinach,0.5,bag\nfeta cheese,200,g\ntomatoes,4,\n"
+    )
+    assert _run(db, "add", "--csv", str(csv_path)).exit_code == 0
+    result = _run(db, "cook", "43711")
+    assert result.exit_code == 0, result.output
+    assert "Cooked My Big Fat Greek Omelet" in result.output
+    taken = [line.strip() for line in result.output.splitlines() if line.startswith("  - ")]
+    assert sorted(taken) == ["- 75 g feta cheese", "- 8 eggs", "- ¾ tomatoes"]
+    assert "not decremented" not in result.output and "spinach" not in result.output
+    shopping = _run(db, "shopping-list", "43711").output
+    assert "- [ ] frozen spinach — 10 oz" in shopping and "tomato" not in shopping
 
 
 MENU = Path(__file__).resolve().parents[2] / "examples" / "menu.toml"

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from localgenie.cli.kitchen_table import pantry_table
-from localgenie.kitchen import corpus, db, pantry, vocab
+from localgenie.kitchen import corpus, db, pantry, units, vocab
 from localgenie.kitchen.suggest import Filters, expired_items
 from localgenie.kitchen.suggest import suggest as find_suggestions
 
@@ -292,7 +292,8 @@ def generate(
         console.print("inspired by: " + "; ".join(f"{t} ({i})" for i, t in result.inspired_by))
     missing = {n.key for n in result.check.needs}
     for ing in r.ingredients:
-        amount = "" if ing.quantity is None else f"{ing.quantity:g} {ing.unit or ''}".rstrip() + " "
+        unit = (units.lookup(ing.unit) or ing.unit) if ing.unit else "piece"
+        amount = "" if ing.quantity is None else f"{units.format_amount(ing.quantity, unit)} "
         mark = "" if ing.from_pantry else "  [dim](not from the pantry)[/dim]"
         key = vocab.canonicalize(ing.name) or vocab.cleaned_name(ing.name)
         if key in missing:
@@ -367,7 +368,7 @@ def cook(
     cook_id, plan = cook_recipe(_conn(db_path), recipe_id, servings, scale)
     console.print(f"Cooked {plan.recipe.title} (cook {cook_id}, x{plan.factor:g}).")
     for item, take in plan.takes:
-        console.print(f"  - {take:g} {item.unit} {item.name}")
+        console.print(f"  - {units.format_amount(take, item.unit)} {item.name}")
     for warning in plan.warnings:
         console.print(f"  [yellow]{warning}[/yellow]")
 
