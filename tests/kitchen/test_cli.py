@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +19,8 @@ import localgenie
 from localgenie.cli.kitchen import app
 from localgenie.errors import BadInput
 from localgenie.kitchen.extraction import PantryExtraction, PantryItemDraft
+
+from .conftest import FullImport
 
 runner = CliRunner()
 
@@ -44,7 +52,7 @@ def test_a_week_in_the_kitchen(tmp_path: Path) -> None:
     assert _run(db, "undo").exit_code == 0
     assert "eggs,12," in _run(db, "export").output
     result = _run(db, "shopping-list", "1", "--scale", "5")
-    assert result.exit_code == 0 and "- [ ] egg — 3 piece" in result.output
+    assert result.exit_code == 0 and "- [ ] egg — 3 (Feta Omelette)" in result.output
     assert _run(db, "remove", "milk").exit_code == 0
     assert "milk" not in _run(db, "export").output
     assert "kcal" in _run(db, "nutrition", "1").output
@@ -75,3 +83,109 @@ def test_errors_surface_as_genie_errors_for_the_top_level_cli(tmp_path: Path) ->
     bad.write_text("name,quantity\neggs,-3\n")
     result = _run(db, "add", "--csv", str(bad))
     assert isinstance(result.exception, BadInput)
+
+
+def test_add_csv_with_an_opened_date_keeps_it_and_says_so_in_help(tmp_path: Path) -> None:
+    db = tmp_path / "k.sqlite"
+    opened = date.today() - timedelta(days=1)
+    csv_path = tmp_path / "pantry.csv"
+    csv_path.write_text(f"name,quantity,unit,location,opened\nfeta,200,g,fridge,{opened}\n")
+    result = _run(db, "add", "--csv", str(csv_path), "-y")
+    assert result.exit_code == 0, result.output
+    exported = _run(db, "export").output
+    assert f"feta,200,gram,fridge,yes,{opened + timedelta(days=7)}," in exported
+    assert "refrigerator opened" in exported
+    csv_path.write_text("name,opened\nfeta,last week\n")
+    result = _run(db, "add", "--csv", str(csv_path), "-y")
+    assert isinstance(result.exception, BadInput) and "CSV line 2: opened 'last week'" in str(
+        result.exception
+    )
+    help_text = re.sub(r"[\s│]+", " ", runner.invoke(app, ["add", "--help"]).output)  # rich's box too
+    assert "the date it was opened, YYYY-MM-DD" in help_text
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_list_fits_the_terminal_one_line_per_item(tmp_path: Path, columns: int) -> None:
+    db = tmp_path / "k.sqlite"
+    csv_path = tmp_path / "pantry.csv"
+    csv_path.write_text(
+        "name,quantity,unit,location,opened\n"
+        "baby spinach,0.5,bag,fridge,\n"
+        f"feta cheese,200,g,fridge,{date.today() - timedelta(days=1)}\n"
+        "eggs,12,,fridge,\n"
+        "chicken breasts,2,,freezer,\n"
+        "sun-dried tomatoes in olive oil,1,jar,pantry,yes\n"
+        "basmati rice,1,kg,pantry,\n"
+    )
+    assert _run(db, "add", "--csv", str(csv_path)).exit_code == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "localgenie", "kitchen", "list", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": str(columns)},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    rows = [line for line in lines if line.startswith("│")]
+    assert len(rows) == 6  # no cell wraps onto a second line
+    spinach = next(row for row in rows if "baby spinach" in row)
+    assert (
+        "0.5 bag" in spinach
+        and "fridge" in spinach
+        and f"{date.today() + timedelta(days=3)} (3 d)" in spinach
+    )
+    assert any("sun-dried tomatoes" in row for row in rows)
+    if columns >= 120:
+        header = next(line for line in lines if line.startswith("┃"))
+        assert "ingredient" in header and "source" in header
+        assert "3-7 Days" in spinach  # the storage time leads the source, so a cut keeps it
+
+
+@pytest.mark.slow
+def test_cook_43711_of_the_imported_corpus_as_the_issue_did(full_import: FullImport, tmp_path: Path) -> None:
+    """`genie kitchen cook 43711` took "0.00664894 bag spinach" and left feta and tomato "not decremented"."""
+    db = tmp_path / "k.sqlite"
+    shutil.copy(full_import.path, db)
+    csv_path = tmp_path / "pantry.csv"
+    csv_path.write_text(
+        "name,quantity,unit\neggs,12,\nbaby spinach,0.5,bag\nfeta cheese,200,g\ntomatoes,4,\n"
+    )
+    assert _run(db, "add", "--csv", str(csv_path)).exit_code == 0
+    result = _run(db, "cook", "43711")
+    assert result.exit_code == 0, result.output
+    assert "Cooked My Big Fat Greek Omelet" in result.output
+    taken = [line.strip() for line in result.output.splitlines() if line.startswith("  - ")]
+    assert sorted(taken) == ["- 75 g feta cheese", "- 8 eggs", "- ¾ tomatoes"]
+    assert "not decremented" not in result.output and "spinach" not in result.output
+    shopping = _run(db, "shopping-list", "43711").output
+    assert "- [ ] frozen spinach — 10 oz" in shopping and "tomato" not in shopping
+
+
+MENU = Path(__file__).resolve().parents[2] / "examples" / "menu.toml"
+
+
+def _genie(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "localgenie", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_order_that_tiny_cannot_take_fails_as_the_models_answer_never_as_an_empty_order() -> None:
+    """The issue's order on the real tiny: its lines do not hold to the text's words, twice."""
+    result = _genie(
+        "order",
+        "--menu",
+        str(MENU),
+        "--model",
+        "tiny",
+        "two large pepperonis, one medium veggie without olives",
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Total: 0" not in result.stdout
+    assert (
+        "kept nothing of what the text orders (Pepperoni pizza, Veggie pizza) after 2 attempts"
+        in result.stderr
+    )
+    assert "dropped: '" in result.stderr and "--model default" in result.stderr

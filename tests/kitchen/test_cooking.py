@@ -84,7 +84,7 @@ def test_shopping_list_sums_across_recipes_with_unit_conversion(
     assert items["egg"].quantity == pytest.approx(4)
     assert set(items) == {"milk", "egg", "feta", "onion"}  # flour is a staple: never on the list
     md = cooking.to_markdown(list(items.values()))
-    assert "- [ ] milk — 3.75 cup" in md and "Pancakes" in md
+    assert "- [ ] milk — 3¾ cups" in md and "Pancakes" in md
     assert cooking.to_csv(list(items.values())).startswith("item,quantity,unit,for\n")
     doubled = {i.name: i for i in cooking.shopping_list(conn, ids, scale=2, today=TODAY)}
     assert doubled["milk"].quantity == pytest.approx(7.5)
@@ -128,3 +128,76 @@ def test_nutrition_names_a_unit_it_does_not_know_instead_of_failing() -> None:
     """A generated recipe once said "12 count eggs": the whole recipe failed with a conversion error."""
     result = recipe_nutrition([("12 count eggs", 12, "count", "egg")], servings=2)
     assert [x.problem for x in result.unmatched] == ["no gram weight for 'count' of this food"]
+
+
+def _greek_omelet() -> dict[str, object]:
+    """Recipe 43711 of the imported corpus ("My Big Fat Greek Omelet"), read from the shared data."""
+    import gzip
+
+    from .conftest import corpus_path
+
+    with gzip.open(corpus_path(), "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if '"My Big Fat Greek Omelet"' in line:
+                record: dict[str, object] = json.loads(line)
+                return record
+    pytest.skip("recipe 43711 is not in the shared corpus")
+
+
+ISSUE_PANTRY = [
+    NewItem("eggs", 12),
+    NewItem("baby spinach", 0.5, "bag"),
+    NewItem("feta cheese", 200, "g", opened=True),
+    NewItem("tomatoes", 4),
+]
+
+
+def test_cooking_recipe_43711_takes_what_a_cook_would_and_keeps_frozen_spinach_apart(
+    conn: sqlite3.Connection, tmp_path: Path
+) -> None:
+    """The issue's cook: it took 0.00664894 bag of fresh spinach for a package of frozen spinach, and left
+    feta (½ cup vs grams) and tomatoes (1 cup vs pieces) "not decremented"."""
+    [rid] = _recipes(conn, tmp_path, _greek_omelet())
+    pantry.add_items(conn, ISSUE_PANTRY, today=TODAY)
+    _, plan = cooking.cook(conn, rid, today=TODAY)
+    taken = {item.name: take for item, take in plan.takes}
+    assert taken == {"eggs": 8, "feta cheese": pytest.approx(75), "tomatoes": 0.75}  # SR26 weights
+    assert plan.warnings == []
+    left = {i.name: i.quantity for i in pantry.list_items(conn)}
+    assert left["baby spinach"] == 0.5  # the recipe's spinach is frozen: not the fresh bag
+    needs = {n.key: (n.quantity, n.unit) for n in plan.needs}
+    assert needs["frozen spinach"] == (10, "ounce") and "spinach" not in needs
+    assert "oregano" in needs  # SR26's oregano is the dried herb the recipe asks for
+
+
+def test_sun_dried_tomatoes_are_not_the_fresh_ones_unless_the_pantry_has_them(
+    conn: sqlite3.Connection, tmp_path: Path
+) -> None:
+    [rid] = _recipes(
+        conn,
+        tmp_path,
+        {
+            "title": "Pasta",
+            "ingredients": ["1/3 cup sun-dried tomatoes, chopped", "2 tomatoes", "1 lb pasta"],
+        },
+    )
+    pantry.add_items(conn, [NewItem("tomatoes", 4)], today=TODAY)
+    [item] = cooking.shopping_list(conn, [rid], today=TODAY)[:1]
+    assert (item.name, item.quantity, item.unit) == ("pasta", 1, "pound")
+    names = [i.name for i in cooking.shopping_list(conn, [rid], today=TODAY)]
+    assert names == ["pasta", "sun dried tomatoes"]
+    assert "- [ ] sun dried tomatoes — ⅓ cup (Pasta)" in cooking.to_markdown(
+        cooking.shopping_list(conn, [rid], today=TODAY)
+    )
+    pantry.add_items(conn, [NewItem("sun-dried tomatoes", 1, "cup")], today=TODAY)
+    assert [i.name for i in cooking.shopping_list(conn, [rid], today=TODAY)] == ["pasta"]
+
+
+def test_the_same_warning_is_given_once(conn: sqlite3.Connection, tmp_path: Path) -> None:
+    [rid] = _recipes(
+        conn, tmp_path, {"title": "Two salads", "ingredients": ["2 cups spinach", "2 cups spinach"]}
+    )
+    pantry.add_items(conn, [NewItem("spinach", 1, "bag")], today=TODAY)
+    plan = cooking.plan(conn, rid, today=TODAY)
+    assert len(plan.warnings) == 1 and "not decremented" in plan.warnings[0]
+    assert "2 cups" in plan.warnings[0]

@@ -263,3 +263,24 @@ def test_a_rewrite_that_fails_keeps_the_first_recipe_with_its_problems(stocked: 
     result = generate_recipe(stocked, FailingRewrite([ONE_USED]), today=TODAY)
     assert result.attempts == 2 and result.check.problems == ["tomatoes is listed but no step uses it"]
     assert "the rewrite failed" in result.notes[-1]
+
+
+def test_a_stored_recipe_reads_as_a_cook_writes_and_its_card_converts_feta_through_sr26(
+    stocked: sqlite3.Connection,
+) -> None:
+    """A generated card showed "0.333333 cup feta" and warned, on the card and again for the cook, that
+    cups of feta cannot be taken from grams."""
+    answer = _recipe(
+        [("eggs", 4, None, True), ("feta cheese", 0.333333, "cup", True), ("tomatoes", 1, "cup", True)],
+        [
+            "Beat the eggs and pour them into a hot pan.",
+            "Crumble the feta cheese and the tomatoes over the eggs and fold.",
+        ],
+    )
+    result = generate_recipe(stocked, ScriptedBackend([answer]), today=TODAY)
+    lines = [line.text for line in cooking.load_recipe(stocked, result.recipe_id).lines]
+    assert lines == ["4 eggs", "⅓ cup feta cheese", "1 cup tomatoes"]
+    assert result.check.warnings == []
+    plan = cooking.plan(stocked, result.recipe_id, today=TODAY)
+    assert plan.warnings == [] and plan.marks == ["have", "have", "have"]
+    assert {i.name: t for i, t in plan.takes} == {"eggs": 4, "feta": 50, "tomatoes": 0.75}

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from localgenie.errors import BadInput
-from localgenie.kitchen.order import Order, OrderLine, load_menu, order_from_text, price_order
+from localgenie.kitchen.order import (
+    Order,
+    OrderLine,
+    OrderNotUnderstood,
+    load_menu,
+    order_from_text,
+    price_order,
+)
 
 MENU = Path(__file__).resolve().parents[2] / "examples" / "menu.toml"
 
@@ -151,3 +158,83 @@ def test_code_holds_each_line_to_the_words_it_came_from() -> None:
     ]
     assert priced.total == Decimal("16.00") + Decimal("14.00") + Decimal("17.50")
     assert priced.problems == [] and len(priced.corrections) == 2
+
+
+# What tiny returned for the issue's order: the item names copied into "said", no sizes, a soda.
+TINY_ANSWER = {
+    "lines": [
+        {"said": "Pepperoni pizza", "item": "Pepperoni pizza"},
+        {"said": "Veggie pizza", "item": "Veggie pizza"},
+        {"said": "Soda", "item": "Soda"},
+    ]
+}
+ISSUE_TEXT = "two large pepperonis, one medium veggie without olives"
+
+
+def test_an_answer_that_loses_the_whole_order_is_asked_again_then_fails_naming_what_was_dropped() -> None:
+    schemas: list[dict[str, Any]] = []
+
+    def as_tiny_did(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
+        schemas.append(schema)
+        return TINY_ANSWER
+
+    with pytest.raises(OrderNotUnderstood) as caught:
+        order_from_text(ISSUE_TEXT, load_menu(MENU), as_tiny_did)
+    error = caught.value
+    assert error.exit_code == 3 and error.attempts == 2 and len(schemas) == 2
+    message = str(error)
+    assert "Pepperoni pizza, Veggie pizza" in message  # what the text plainly orders
+    assert "'Pepperoni pizza' ('Pepperoni pizza') is not in the order text" in message
+    assert ("$.lines", "'Soda' ('Soda') is not in the order text, not added") in error.errors
+    # The second attempt cannot anchor a line to words the text does not have.
+    said = schemas[1]["$defs"]["OrderLine"]["properties"]["said"]
+    assert said["enum"] == ["two large pepperonis", "one medium veggie without olives"]
+    assert "enum" not in schemas[0]["$defs"]["OrderLine"]["properties"]["said"]
+
+
+def test_a_second_answer_that_keeps_the_order_is_priced_and_the_retry_is_reported() -> None:
+    answers = [
+        TINY_ANSWER,
+        {
+            "lines": [
+                {"said": "two large pepperonis", "item": "Pepperoni pizza", "quantity": 2},
+                {"said": "two large pepperonis", "item": "Soda"},  # words that do not order a soda
+                {"said": "one medium veggie without olives", "item": "Veggie pizza", "remove": ["olives"]},
+            ]
+        },
+    ]
+
+    def extract(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
+        return answers.pop(0)
+
+    _, priced = order_from_text(ISSUE_TEXT, load_menu(MENU), extract)
+    # Sizes come from the words when the model leaves them out.
+    assert [(x.quantity, x.description) for x in priced.lines] == [
+        (2, "large Pepperoni pizza"),
+        (1, "medium Veggie pizza (no olives)"),
+    ]
+    assert priced.total == Decimal("46.00") and priced.problems == []
+    assert priced.corrections[0].startswith("the first answer kept nothing of the order")
+    assert "'Soda' is not what 'two large pepperonis' orders, not added" in priced.corrections
+
+
+def test_a_size_the_words_do_not_say_is_asked_for_never_guessed() -> None:
+    def extract(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
+        return {"lines": [{"said": "a veggie", "item": "Veggie pizza", "size": "medium"}]}
+
+    _, priced = order_from_text("a veggie", load_menu(MENU), extract)
+    assert priced.lines == [] and priced.total == 0
+    assert "Veggie pizza: no size given; choose one of small, medium, large; not priced" in priced.problems
+
+
+def test_an_order_of_nothing_on_the_menu_is_the_texts_problem_not_a_failed_answer() -> None:
+    calls: list[str] = []
+
+    def extract(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
+        calls.append(text)
+        return {"lines": [], "not_on_menu": ["truffle pizza"]}
+
+    _, priced = order_from_text("a truffle pizza", load_menu(MENU), extract)
+    assert len(calls) == 1 and priced.lines == []
+    assert "the order is empty" in priced.problems
+    assert "'truffle pizza' is not on the menu, not priced" in priced.problems

@@ -192,6 +192,38 @@ def test_bad_items_are_rejected_with_a_reason(conn: sqlite3.Connection, item: Ne
     assert pantry.list_items(conn) == []  # the good item in the same batch was not stored either
 
 
+def test_csv_opened_column_takes_a_date_and_counts_the_expiry_from_it(
+    conn: sqlite3.Connection, tmp_path: Path
+) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(
+        f"name,quantity,unit,opened\nfeta,200,g,{TODAY - timedelta(days=2)}\nmilk,1,l,no\nyogurt,1,cup,yes\n"
+    )
+    feta, milk, yogurt = sorted(pantry.add_csv(conn, path, today=TODAY), key=lambda i: i.name)
+    assert feta.opened and "refrigerator opened" in feta.expiry_source
+    assert feta.expires == TODAY - timedelta(days=2) + timedelta(days=7)  # 1-2 weeks from opening
+    assert yogurt.opened and not milk.opened
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("maybe", "CSV line 3: opened 'maybe' is not yes, no or the date it was opened"),
+        ("2026-02-30", "CSV line 3: opened '2026-02-30' is not yes, no or the date it was opened"),
+        ("2026-04-01", "CSV line 3: feta: opened date 2026-04-01 is not plausible"),
+    ],
+)
+def test_csv_opened_value_that_is_neither_yes_no_nor_a_date_names_the_row(
+    conn: sqlite3.Connection, tmp_path: Path, value: str, message: str
+) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(f"name,quantity,unit,opened\neggs,12,,no\nfeta,200,g,{value}\n")
+    with pytest.raises(BadInput) as caught:
+        pantry.add_csv(conn, path, today=TODAY)
+    assert str(caught.value).startswith(message)
+    assert pantry.list_items(conn) == []
+
+
 def test_bad_csv_line_names_the_line_and_stores_nothing(conn: sqlite3.Connection, tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text("name,quantity,unit\neggs,12,\nflour,lots,cup\n")

@@ -59,7 +59,7 @@ def test_missing_excess_unused_and_unlisted_are_all_flagged() -> None:
         steps=["Fry the onion.", "Add eggs and feta; top with grated parmesan."],
     )
     report = check_recipe(recipe, PANTRY, STAPLES)
-    assert report.quantity_warnings == ["eggs: recipe uses 8 piece, the pantry holds 6 piece"]
+    assert report.quantity_warnings == ["eggs: recipe uses 8, the pantry holds 6"]
     assert report.unused_ingredients == ["dill"]
     assert report.unlisted_in_steps == ["step 2 uses parmesan, which is not in the ingredient list"]
     assert report.mislabelled == ["dill is marked as from the pantry, but the pantry has none"]
@@ -103,3 +103,23 @@ def test_a_step_may_name_an_ingredient_by_a_shorter_word() -> None:
         steps=["Cook the chicken and the fish in a hot pan.", "Sprinkle the cheese over and serve."],
     )
     assert check_recipe(recipe, PANTRY, STAPLES).unused_ingredients == ["dill"]
+
+
+def test_amounts_compare_through_sr26_weights_and_processed_forms_are_their_own_food() -> None:
+    """⅓ cup of feta is 50 g (SR26: 150 g a cup, crumbled): the pantry's 100 g cover it.  Sun-dried
+    tomatoes are not the fresh ones the pantry has."""
+    tomatoes = PantryItem("tomatoes", "tomato", 3, "piece", "fridge", TODAY, False, None, "", id=4)
+    recipe = Recipe(
+        title="Feta salad",
+        servings=2,
+        ingredients=[_ing("feta cheese", 0.333333, "cup"), _ing("sun-dried tomatoes", 0.25, "cup")],
+        steps=["Crumble the feta over the plate.", "Scatter the sun-dried tomatoes over the feta."],
+    )
+    report = check_recipe(recipe, [*PANTRY, tomatoes], STAPLES)
+    assert report.quantity_warnings == [] and report.notes == []
+    assert report.mislabelled == ["sun-dried tomatoes is marked as from the pantry, but the pantry has none"]
+    assert [(n.key, n.quantity, n.unit) for n in report.needs] == [("sun dried tomatoes", 0.25, "cup")]
+    more = recipe.model_copy(update={"ingredients": [_ing("feta cheese", 1, "cup"), recipe.ingredients[1]]})
+    assert check_recipe(more, PANTRY, STAPLES).quantity_warnings == [
+        "feta cheese: recipe uses 1 cup, the pantry holds ⅔ cup"
+    ]

@@ -214,7 +214,7 @@ def test_shopping_list_shows_what_is_missing_and_downloads(page: Any, omelette: 
     assert items == ["egg", "feta", "spinach"]  # 8 eggs for 4, 6 in the pantry; salt is a staple
     assert "2 piece" in page.inner_text("#shopping-items li:has-text('egg')")
     download = page.request.get(page.get_attribute("#download-md", "href"))
-    assert download.ok and "- [ ] spinach — 2 cup (Browser Omelette)" in download.text()
+    assert download.ok and "- [ ] spinach — 2 cups (Browser Omelette)" in download.text()
     with page.expect_download() as info:
         page.click("#download-csv")
     assert info.value.suggested_filename == "shopping-list.csv"

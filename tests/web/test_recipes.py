@@ -177,7 +177,7 @@ def test_shopping_list_sums_recipes_and_downloads(client: TestClient, ids: dict[
     md = client.post("/api/kitchen/shopping-list", json={"recipes": wanted, "format": "markdown"})
     assert md.headers["content-type"].startswith("text/markdown")
     assert 'filename="shopping-list.md"' in md.headers["content-disposition"]
-    assert "- [ ] milk — 3 cup (Pancakes)" in md.text
+    assert "- [ ] milk — 3 cups (Pancakes)" in md.text
     csv_ = client.post("/api/kitchen/shopping-list", json={"recipes": wanted, "format": "csv"})
     assert csv_.headers["content-type"].startswith("text/csv")
     assert csv_.text.startswith("item,quantity,unit,for\n") and "onion,1,piece,Spinach Frittata" in csv_.text
@@ -255,7 +255,7 @@ def test_page_shopping_list_survives_a_reload_and_downloads(client: TestClient, 
     assert "egg</span> — 18 piece" in page  # 16 for 8 servings + 2 for the pancakes, none in the pantry
     md = client.get("/kitchen/shopping-list.md")
     assert md.status_code == 200 and "attachment" in md.headers["content-disposition"]
-    assert "- [ ] egg — 18 piece (Spinach Frittata, Pancakes)" in md.text
+    assert "- [ ] egg — 18 (Spinach Frittata, Pancakes)" in md.text
     assert client.get("/kitchen/shopping-list.csv").text.count("\n") == 6  # header + 5 items
 
     client.post(

@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from localgenie.kitchen import corpus, db, pantry, vocab
+from localgenie.cli.kitchen_table import pantry_table
+from localgenie.kitchen import corpus, db, pantry, units, vocab
 from localgenie.kitchen.suggest import Filters, expired_items
 from localgenie.kitchen.suggest import suggest as find_suggestions
 
@@ -32,41 +33,8 @@ def _conn(path: Path | None) -> sqlite3.Connection:
     return db.connect(path)
 
 
-def _expiry_style(item: pantry.PantryItem, today: date) -> str:
-    left = item.days_left(today)
-    if left is None:
-        return ""
-    if left < 0:
-        return "bold red"
-    if left <= 3:
-        return "yellow"
-    return ""
-
-
 def _show(items: list[pantry.PantryItem], title: str = "Pantry") -> None:
-    today = date.today()
-    table = Table(title=title)
-    for col in ("id", "item", "ingredient", "qty", "where", "opened", "expires", "source"):
-        table.add_column(col)
-    for i in items:
-        left = i.days_left(today)
-        when = (
-            "?"
-            if i.expires is None
-            else f"{i.expires} ({'expired' if left is not None and left < 0 else f'{left} d'})"
-        )
-        table.add_row(
-            str(i.id),
-            i.name,
-            i.canonical,
-            f"{i.quantity:g} {i.unit}",
-            i.location,
-            "yes" if i.opened else "",
-            when,
-            i.expiry_source,
-            style=_expiry_style(i, today),
-        )
-    console.print(table)
+    console.print(pantry_table(items, title, console.width, date.today()))
 
 
 @app.command()
@@ -80,7 +48,7 @@ def add(
     ] = None,
     csv_file: Annotated[
         Path | None,
-        typer.Option("--csv", help="CSV with a header: name,quantity,unit,location,opened,expires,added."),
+        typer.Option("--csv", help=pantry.CSV_HELP),
     ] = None,
     photo: Annotated[
         list[Path] | None,
@@ -110,19 +78,7 @@ def add(
 
     items = extract_pantry_items(words, localgenie.extract, today=today, model=model)
     checked = [pantry.validate(i, today) for i in items]
-    table = Table(title="Understood")
-    for col in ("item", "qty", "where", "opened", "expires", "source"):
-        table.add_column(col)
-    for v in checked:
-        table.add_row(
-            v.name,
-            f"{v.quantity:g} {v.unit}",
-            v.location,
-            "yes" if v.opened else "",
-            str(v.expires or "?"),
-            v.expiry_source,
-        )
-    console.print(table)
+    console.print(pantry_table(checked, "Understood", console.width, today))
     if not yes and not typer.confirm("Store these items?", default=True):
         raise typer.Exit(1)
     _show(pantry.add_items(conn, items, today), "Added")
@@ -336,7 +292,8 @@ def generate(
         console.print("inspired by: " + "; ".join(f"{t} ({i})" for i, t in result.inspired_by))
     missing = {n.key for n in result.check.needs}
     for ing in r.ingredients:
-        amount = "" if ing.quantity is None else f"{ing.quantity:g} {ing.unit or ''}".rstrip() + " "
+        unit = (units.lookup(ing.unit) or ing.unit) if ing.unit else "piece"
+        amount = "" if ing.quantity is None else f"{units.format_amount(ing.quantity, unit)} "
         mark = "" if ing.from_pantry else "  [dim](not from the pantry)[/dim]"
         key = vocab.canonicalize(ing.name) or vocab.cleaned_name(ing.name)
         if key in missing:
@@ -411,7 +368,7 @@ def cook(
     cook_id, plan = cook_recipe(_conn(db_path), recipe_id, servings, scale)
     console.print(f"Cooked {plan.recipe.title} (cook {cook_id}, x{plan.factor:g}).")
     for item, take in plan.takes:
-        console.print(f"  - {take:g} {item.unit} {item.name}")
+        console.print(f"  - {units.format_amount(take, item.unit)} {item.name}")
     for warning in plan.warnings:
         console.print(f"  [yellow]{warning}[/yellow]")
 

@@ -1,9 +1,12 @@
 """Cooking a recipe (decrement the pantry, undo-able) and the shopping list of what is missing.
 
 A cook is one transaction that also records every quantity it changed (and every row it deleted), so
-`undo` restores exactly the previous state.  Amounts are converted with pint into the pantry item's unit;
-when that is impossible (a recipe's "2 cups spinach" against a pantry "1 bag") the item is left alone and
-the user is told, rather than guessing a density.
+`undo` restores exactly the previous state.  Amounts are converted into the pantry item's unit with pint
+within a dimension, and across dimensions through the food's SR26 household weights (½ cup crumbled feta
+is 75 g; a cup of cherry tomatoes is ¾ of a tomato); when SR26 has no weight either (a recipe's "2 cups
+spinach" against a pantry "1 bag") the item is left alone and the user is told, rather than guessing.
+What is taken is rounded as a cook measures (`units.round_amount`), and a processed form is its own food
+(`forms.food_key`): frozen spinach is not taken from the bag of fresh spinach.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from localgenie.errors import BadInput, Conflict, NotFound
-from localgenie.kitchen import units
+from localgenie.kitchen import units, vocab
 from localgenie.kitchen.db import MAX_ROWID, Transaction
+from localgenie.kitchen.forms import food_key
+from localgenie.kitchen.nutrition import grams
 from localgenie.kitchen.pantry import PantryItem, get_item, list_items, staples
 
 
@@ -93,6 +98,28 @@ def scale_factor(recipe: StoredRecipe, servings: float | None, scale: float | No
     return servings / recipe.servings
 
 
+def convert_for(quantity: float, unit: str, target: str, key: str) -> float | None:
+    """``quantity unit`` of the food ``key`` in ``target`` units: pint within a dimension, else through
+    grams with SR26's household weights for that food; None when neither knows (never a guess)."""
+    if units.convertible(unit, target):
+        return units.convert(quantity, unit, target)
+    entry = vocab.vocabulary().get(key)
+    if entry is None or entry.ndb is None:
+        return None
+    weight, per_target = grams(quantity, unit, entry.ndb), grams(1.0, target, entry.ndb)
+    if weight is None or not per_target:
+        return None
+    return weight / per_target
+
+
+def _measured(take: float, unit: str, left: float) -> float:
+    """What a cook takes out: a whole or quartered count (¾ tomato, not 0.82), whole grams; other units
+    as computed (rounding 0.47 l of milk to ½ l would change the pantry by more than the recipe says)."""
+    if unit in units.COUNT_UNITS or unit in {"gram", "milliliter"}:
+        return min(units.round_amount(take, unit) or take, left)
+    return take
+
+
 def plan(
     conn: sqlite3.Connection,
     recipe_id: int,
@@ -112,7 +139,7 @@ def plan(
     for item in list_items(conn):  # soonest expiry first: use what spoils first
         left = item.days_left(today)
         if left is None or left >= 0:
-            by_key.setdefault(item.canonical, []).append(item)
+            by_key.setdefault(food_key(item.name, item.canonical, item.unit), []).append(item)
     left_over = pantry_state if pantry_state is not None else {}
     for items in by_key.values():
         for item in items:
@@ -122,36 +149,42 @@ def plan(
         if not line.key:
             result.marks.append(OTHER)
             continue
-        items = by_key.get(line.key, [])
+        key = food_key(line.text, line.key, line.unit)
+        items = by_key.get(key, [])
         if not items:
-            if line.key not in staple_set:
+            if key not in staple_set:
                 qty = None if line.quantity is None else line.quantity * result.factor
-                result.needs.append(Need(line.key, qty, line.unit, recipe.title))
-            result.marks.append(STAPLE if line.key in staple_set else MISSING)
+                result.needs.append(Need(key, qty, line.unit, recipe.title))
+            result.marks.append(STAPLE if key in staple_set else MISSING)
             continue
         if line.quantity is None:
             result.marks.append(HAVE)
             continue  # "to taste": nothing measurable to take
         need, need_unit = line.quantity * result.factor, line.unit or "piece"
+        wanted = need
         for item in items:
             if need <= 1e-9:
                 break
-            if not units.convertible(need_unit, item.unit):
+            want = convert_for(need, need_unit, item.unit, line.key)
+            if want is None:
                 result.warnings.append(
-                    f"{item.name}: recipe needs {need:g} {need_unit}, pantry has {item.unit}; not decremented"
+                    f"{item.name}: the recipe's {units.format_amount(need, need_unit)} cannot be measured "
+                    f"in {item.unit} (no SR26 weight for it); not decremented"
                 )
                 need = 0.0
                 break
-            want = units.convert(need, need_unit, item.unit)
             take = min(want, left_over[item.id])
             if take > 0:
-                result.takes.append((item, take))
+                result.takes.append((item, _measured(take, item.unit, left_over[item.id])))
                 left_over[item.id] -= take
-            need = units.convert(want - take, item.unit, need_unit)
+            need = need * (want - take) / want if want > 0 else 0.0
+        if need < 0.05 * wanted:
+            need = 0.0  # 0.8 of a tomato for 0.82 wanted: nobody buys the difference
         if need > 1e-9:
-            result.warnings.append(f"not enough {line.key}: {need:g} {need_unit} short")
-            result.needs.append(Need(line.key, need, need_unit, recipe.title))
+            result.warnings.append(f"not enough {key}: {units.format_amount(need, need_unit)} short")
+            result.needs.append(Need(key, need, need_unit, recipe.title))
         result.marks.append(SHORT if need > 1e-9 else HAVE)
+    result.warnings = list(dict.fromkeys(result.warnings))  # two lines of one food, one message
     return result
 
 
@@ -285,10 +318,7 @@ def shopping_list(
 
 
 def _amount(item: ShoppingItem) -> str:
-    if item.quantity is None:
-        return ""
-    unit = (item.unit or "").replace("_", " ")
-    return f"{item.quantity:.3g} {unit}".strip()
+    return "" if item.quantity is None else units.format_amount(item.quantity, item.unit or "piece")
 
 
 def to_markdown(items: list[ShoppingItem]) -> str:

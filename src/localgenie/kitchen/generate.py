@@ -376,8 +376,9 @@ def _store(conn: sqlite3.Connection, recipe: Recipe, examples: list[Suggestion])
     parsed = []
     for ing in recipe.ingredients:
         unit = _unit(ing.unit)
-        amount = "" if ing.quantity is None else f"{ing.quantity:g} "
-        text = f"{amount}{ing.unit + ' ' if ing.unit else ''}{ing.name}".strip()
+        # The line reads as a cook writes it ("⅓ cup feta", not "0.333333 cup"); the number stays exact.
+        amount = "" if ing.quantity is None else units.format_amount(ing.quantity, unit or "piece")
+        text = f"{amount} {ing.name}".strip()
         parsed.append(ParsedIngredient(text, ing.quantity, unit, ing.name, vocab.canonicalize(ing.name)))
     inspired = "; ".join(s.title for s in examples)
     record = RecipeRecord(

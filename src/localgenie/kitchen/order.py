@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from localgenie.errors import BadInput
+from localgenie.errors import BadInput, SchemaViolation
 
 # --- what the LLM fills ----------------------------------------------------------------------------------
 
@@ -176,25 +176,30 @@ def price_order(order: Order, menu: Menu) -> PricedOrder:
     return result
 
 
-def order_schema(menu: Menu) -> dict[str, Any]:
+def order_schema(
+    menu: Menu, clauses: list[str] | None = None, max_lines: int | None = None
+) -> dict[str, Any]:
     """The `Order` schema narrowed to this menu: the grammar can only name real items and sizes.
 
     A small model left free writes "two large pepperonis" as the item name; with an enum it must pick
     "Pepperoni pizza".  What the menu lacks goes to ``not_on_menu`` instead of being forced onto the
-    nearest item, so it is reported, never silently swapped for something else.
+    nearest item, so it is reported, never silently swapped for something else.  With ``clauses`` (the
+    retry), ``said`` must be one of the text's own comma-separated parts: the answer cannot then anchor
+    a line to words the text does not contain (tiny wrote the item names there).  ``max_lines`` bounds
+    the answer: tiny otherwise repeats one line until the token cap.
     """
     schema = Order.model_json_schema()
     line_schema = schema["$defs"]["OrderLine"]
     # "said" comes first: the model copies the words before it names an item, which anchors each line
     # to the text, and code drops a line whose words are not in the text (an invented garlic bread).
-    line_schema["properties"] = {
-        "said": {
-            "type": "string",
-            "maxLength": 60,
-            "description": "the few words of the text about this item only, copied",
-        },
-        **line_schema["properties"],
+    said: dict[str, Any] = {
+        "type": "string",
+        "maxLength": 60,
+        "description": "the few words of the text about this item only, copied",
     }
+    if clauses:
+        said = {"enum": clauses, "description": "the part of the text about this item, copied"}
+    line_schema["properties"] = {"said": said, **line_schema["properties"]}
     line_schema["required"] = ["said", *line_schema.get("required", [])]
     line = line_schema["properties"]
     line["item"] = {"enum": [item.name for item in menu.items], "description": "which menu item"}
@@ -206,61 +211,144 @@ def order_schema(menu: Menu) -> dict[str, Any]:
             "description": "size if said",
         }
     line["quantity"] = {**line["quantity"], "type": "integer", "minimum": 1}
+    schema["properties"]["lines"]["maxItems"] = min(max_lines or MAX_LINES, MAX_LINES)
     schema["properties"]["not_on_menu"] = {
         "type": "array",
         "items": {"type": "string"},
+        "maxItems": MAX_LINES,
         "description": "anything ordered that is not one of the menu items, as said",
     }
     return schema
 
 
+MAX_LINES = 20
+ATTEMPTS = 2
+
+
+class OrderNotUnderstood(SchemaViolation):
+    """The model answered, but held to the text's words nothing of what the text orders was left.
+
+    An empty order priced at 0 would be the model's slip presented as the customer's order; this is
+    a failed answer instead (exit 3).  ``errors`` lists each dropped line and why it was dropped.
+    """
+
+
 def order_from_text(
-    text: str, menu: Menu, extract: Callable[..., Any], *, model: str | None = None
+    text: str,
+    menu: Menu,
+    extract: Callable[..., Any],
+    *,
+    model: str | None = None,
+    attempts: int = ATTEMPTS,
 ) -> tuple[Order, PricedOrder]:
-    """Plain words -> `Order` (via ``extract``, i.e. `localgenie.extract`) -> priced by code."""
+    """Plain words -> `Order` (via ``extract``, i.e. `localgenie.extract`) -> priced by code.
+
+    When code's corrections leave no line although the text names something on the menu, the answer
+    has failed: it is asked for once more with ``said`` narrowed to the text's own clauses, then
+    `OrderNotUnderstood` names what was dropped and why.
+    """
     if not text.strip():
         raise BadInput("the order text is empty")
-    result = extract(text, order_schema(menu), model=model)
-    data = result.model_dump() if isinstance(result, BaseModel) else dict(result)
-    said_missing = [str(thing) for thing in data.pop("not_on_menu", None) or []]
-    # "not on the menu" must also be something the text says (default listed a soda nobody ordered).
-    missing = [t for t in said_missing if set(_squash(t).split()) <= set(_squash(text).split())]
-    lines, notes = _anchored_lines(text, data.get("lines", []))
-    order = Order.model_validate({**data, "lines": lines})
-    priced = price_order(order, menu)
-    priced.corrections += notes
-    priced.problems += [f"{thing!r} is not on the menu, not priced" for thing in missing]
-    return order, priced
+    named = named_items(text, menu)
+    clauses = clauses_of(text)
+    # One line per part of the text, plus one per item it names (two in one part: "a pepperoni and a
+    # coke"): more would be repetition, which is how tiny fills its token cap.
+    max_lines = len(clauses) + len(named)
+    dropped: list[str] = []
+    for attempt in range(1, attempts + 1):
+        schema = order_schema(menu, clauses=None if attempt == 1 else clauses, max_lines=max_lines)
+        result = extract(text, schema, model=model)
+        data = result.model_dump() if isinstance(result, BaseModel) else dict(result)
+        said_missing = [str(thing) for thing in data.pop("not_on_menu", None) or []]
+        lines, notes = _anchored_lines(text, data.get("lines", []), menu)
+        if not lines and named:
+            dropped = list(dict.fromkeys(notes)) or ["the answer listed no menu item"]
+            continue
+        # "not on the menu" must also be something the text says (default listed a soda nobody ordered).
+        missing = [t for t in said_missing if set(_squash(t).split()) <= set(_squash(text).split())]
+        order = Order.model_validate({**data, "lines": lines})
+        priced = price_order(order, menu)
+        if attempt > 1:
+            notes.insert(0, f"the first answer kept nothing of the order ({'; '.join(dropped)}): asked again")
+        priced.corrections += notes
+        priced.problems += [f"{thing!r} is not on the menu, not priced" for thing in missing]
+        return order, priced
+    raise OrderNotUnderstood(
+        f"the model's answer kept nothing of what the text orders ({', '.join(named)}) after "
+        f"{attempts} attempts; dropped: {'; '.join(dropped)}. Try a larger model (--model default) "
+        "or name each item with its size and count, separated by commas",
+        errors=[("$.lines", reason) for reason in dropped],
+        attempts=attempts,
+    )
 
 
+def named_items(text: str, menu: Menu) -> list[str]:
+    """The menu items the text names (by name or alias, plurals too): what it plainly orders."""
+    return [item.name for item in menu.items if _mentions(text, item)]
+
+
+def clauses_of(text: str) -> list[str]:
+    """The text's comma- or semicolon-separated parts, as written (each names one or a few items)."""
+    return [part.strip() for part in _CLAUSE_END.split(" ".join(text.split())) if part.strip()]
+
+
+def _mentions(text: str, item: MenuItem) -> bool:
+    words = f" {_words(text)} "
+    return any(f" {_norm(name)} " in words for name in [item.name, *item.aliases])
+
+
+def _words(text: str) -> str:
+    """``text`` as `_norm` words without punctuation ("pepperonis," -> "pepperoni")."""
+    return _norm(re.sub(r"[^\w\s-]", " ", text))
+
+
+_CLAUSE_END = re.compile(r"[,;]")
 _PART_OF = re.compile(r"\b(one|two|three|\d+) of (the|them|those)\b")
 
 
-def _anchored_lines(text: str, lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+def _anchored_lines(
+    text: str, lines: list[dict[str, Any]], menu: Menu
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Hold each line to the words it came from (``said``), so code, not the model, settles:
 
-    - a line whose words are not in the text was invented: dropped;
+    - a line whose words are not in the text, or do not name its item, was invented: dropped;
+    - a size its words do not say is replaced by the one they say, or taken off (then the line asks
+      for a size instead of charging a guess);
     - an extra or a removal its words do not mention belongs to another line: dropped ("two large
       pepperonis" does not get the extra cheese said for "one of the large");
     - "extra cheese on one of the large" is part of an item already counted: taken out of that line.
     """
     kept: list[dict[str, Any]] = []
     notes: list[str] = []
-    for line in lines:
+    for answer in lines:
+        # A copy: the caller's answer stays as the model wrote it.
+        line = {**answer, "add": list(answer.get("add") or []), "remove": list(answer.get("remove") or [])}
         said = str(line.pop("said", "") or "")
         if said and _squash(said) not in _squash(text):
             notes.append(f"{line.get('item')!r} ({said!r}) is not in the order text, not added")
             continue
         if said:
-            words = set(_clause(_squash(text), _squash(said)).split())
+            clause = _clause(_squash(text), _squash(said))
+            part = bool(_PART_OF.search(_squash(said)))
+            item = menu.find(str(line.get("item", "")))
+            if item is not None and not part and not _mentions(clause, item):
+                notes.append(f"{item.name!r} is not what {said!r} orders, not added")
+                continue
+            if item is not None and item.sizes:
+                _hold_size(line, clause, item, notes)
+            words = set(clause.split())
             for field in ("add", "remove"):
                 for change in list(line.get(field) or []):
                     if not set(_squash(change).split()) - {"extra", "no"} <= words:
                         line[field].remove(change)
                         notes.append(f"{change!r} was not said for {said!r}: left off that line")
-            line["_part"] = bool(_PART_OF.search(_squash(said)))
+            line["_part"] = part
         kept.append(line)
-    for line in [x for x in kept if x.pop("_part", False)]:
+    for line in [x for x in kept if x.get("_part", False)]:
+        if not any(x is not line and x.get("item") == line.get("item") for x in kept):
+            kept.remove(line)  # "one of the large" and no other line of that item: nothing it refers to
+            notes.append(f"{line.get('item')!r} is not named in the text, not added")
+            continue
         whole = next(
             (
                 x
@@ -279,15 +367,30 @@ def _anchored_lines(text: str, lines: list[dict[str, Any]]) -> tuple[list[dict[s
     return kept, notes
 
 
+def _hold_size(line: dict[str, Any], clause: str, item: MenuItem, notes: list[str]) -> None:
+    """The size is what the line's words say: a small model drops it ("two large pepperonis" with no
+    size) or carries one over from the line before."""
+    said_sizes = [size for size in item.sizes if f" {_norm(size)} " in f" {_words(clause)} "]
+    size = line.get("size")
+    if size in said_sizes:
+        return
+    if len(said_sizes) == 1:
+        line["size"] = said_sizes[0]
+        notes.append(f"{item.name}: size {size!r} -> {said_sizes[0]!r}, as {clause.strip()!r} says")
+    elif size is not None and not said_sizes:
+        line["size"] = None
+        notes.append(f"{item.name}: size {size!r} was not said in {clause.strip()!r}, left off")
+
+
 def _clause(text: str, said: str) -> str:
     """The comma-separated part of the text around ``said`` ("one medium veggie" -> "one medium veggie
     without olives"): a model copying a few words may stop before the change it then lists."""
     start = text.find(said)
     if start < 0:
         return said
-    left = text.rfind(",", 0, start) + 1
-    right = text.find(",", start + len(said))
-    return text[left : right if right >= 0 else len(text)]
+    before = [m.end() for m in _CLAUSE_END.finditer(text, 0, start)]
+    after = _CLAUSE_END.search(text, start + len(said))
+    return text[before[-1] if before else 0 : after.start() if after else len(text)]
 
 
 def _squash(text: str) -> str:

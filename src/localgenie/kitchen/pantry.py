@@ -315,13 +315,15 @@ def read_csv(text: str) -> list[NewItem]:
         except ValueError as exc:
             raise BadInput(f"CSV line {lineno}: quantity {row['quantity']!r} is not a number") from exc
         try:
+            opened, opened_on = _parse_opened(row.get("opened", ""))
             items.append(
                 NewItem(
                     name=row.get("name", ""),
                     quantity=quantity,
                     unit=row.get("unit") or None,
                     location=row.get("location") or "fridge",
-                    opened=row.get("opened", "").lower() in {"1", "yes", "true", "y", "opened"},
+                    opened=opened,
+                    opened_on=opened_on,
                     expires=_parse_date(row.get("expires"), "expires"),
                     added=_parse_date(row.get("added"), "added"),
                 )
@@ -329,6 +331,29 @@ def read_csv(text: str) -> list[NewItem]:
         except BadInput as exc:
             raise BadInput(f"CSV line {lineno}: {exc}") from exc
     return items
+
+
+_YES = {"1", "yes", "y", "true", "opened", "open"}
+_NO = {"", "0", "no", "n", "false", "unopened", "sealed"}
+CSV_HELP = (
+    "CSV with a header row; columns: name (required), quantity, unit, location (fridge, freezer or "
+    "pantry), opened (yes, no, or the date it was opened, YYYY-MM-DD: the expiry then counts from that "
+    "day), expires and added (YYYY-MM-DD)."
+)
+
+
+def _parse_opened(value: str) -> tuple[bool, date | None]:
+    """The CSV's ``opened`` column: yes / no, or the day it was opened (what `export` cannot know is kept:
+    a date here used to read as "no", and the expiry was estimated as for a sealed pack)."""
+    word = value.strip().lower()
+    if word in _YES:
+        return True, None
+    if word in _NO:
+        return False, None
+    try:
+        return True, date.fromisoformat(word)
+    except ValueError as exc:
+        raise BadInput(f"opened {value!r} is not yes, no or the date it was opened (YYYY-MM-DD)") from exc
 
 
 def add_csv(conn: sqlite3.Connection, path: Path, today: date | None = None) -> list[PantryItem]:

@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from localgenie.errors import BadInput
 from localgenie.kitchen import units, vocab
-from localgenie.kitchen.cooking import Need
+from localgenie.kitchen.cooking import Need, convert_for
+from localgenie.kitchen.forms import food_key
 from localgenie.kitchen.pantry import PantryItem
 
 # Bounds keep a small model's answer short (every token costs ~80 ms on the default model) and stop
@@ -100,8 +101,8 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
         raise BadInput("the recipe lists no ingredients")
     report = CheckReport()
     stock: dict[str, list[PantryItem]] = {}
-    for item in pantry_items:
-        stock.setdefault(item.canonical, []).append(item)
+    for item in pantry_items:  # by food, processed forms apart: sun-dried tomatoes are not the fresh ones
+        stock.setdefault(food_key(item.name, item.canonical, item.unit), []).append(item)
     listed: set[str] = set()
     for ing in recipe.ingredients:
         key = ingredient_key(ing.name)
@@ -112,17 +113,18 @@ def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: se
         if ing.quantity is not None and ing.quantity < 0:
             report.quantity_warnings.append(f"{ing.name}: negative quantity {ing.quantity:g}")
             continue
-        if key in staples and key not in stock:
+        food = food_key(ing.name, key, _unit(ing.unit))
+        if food in staples and food not in stock:
             continue
-        if key not in stock:
+        if food not in stock:
             if ing.from_pantry:
                 report.mislabelled.append(f"{ing.name} is marked as from the pantry, but the pantry has none")
-            report.needs.append(Need(key, ing.quantity, _unit(ing.unit), recipe.title))
+            report.needs.append(Need(food, ing.quantity, _unit(ing.unit), recipe.title))
             continue
         if not ing.from_pantry:
             report.notes.append(f"{ing.name} is in the pantry but not marked as from it")
         if ing.quantity is not None:
-            _check_amount(ing, key, stock[key], report, recipe.title)
+            _check_amount(ing, key, food, stock[food], report, recipe.title)
     steps_text = [s for s in recipe.steps]
     checked: set[str] = set()
     for ing in recipe.ingredients:
@@ -180,18 +182,24 @@ def _unit(unit: str | None) -> str | None:
 
 
 def _check_amount(
-    ing: RecipeIngredient, key: str, items: list[PantryItem], report: CheckReport, title: str
+    ing: RecipeIngredient, key: str, food: str, items: list[PantryItem], report: CheckReport, title: str
 ) -> None:
+    """Compare in the recipe's unit, through SR26 household weights when the units differ in kind
+    (⅓ cup of feta against 100 g); say so when even those do not know."""
     assert ing.quantity is not None
     unit = _unit(ing.unit) or "piece"
     have = 0.0
     for item in items:
-        if not units.convertible(unit, item.unit):
-            report.notes.append(f"{ing.name}: recipe amount in {unit}, pantry in {item.unit}: cannot compare")
+        amount = convert_for(item.quantity, item.unit, unit, key)
+        if amount is None:
+            report.notes.append(
+                f"{ing.name}: recipe amount in {unit}, pantry in {item.unit}, no SR26 weight: cannot compare"
+            )
             return
-        have += units.convert(item.quantity, item.unit, unit)
-    if ing.quantity > have + 1e-9:
+        have += amount
+    if units.round_amount(ing.quantity - have, unit) > 0:
         report.quantity_warnings.append(
-            f"{ing.name}: recipe uses {ing.quantity:g} {unit}, the pantry holds {have:g} {unit}"
+            f"{ing.name}: recipe uses {units.format_amount(ing.quantity, unit)}, "
+            f"the pantry holds {units.format_amount(have, unit)}"
         )
-        report.needs.append(Need(key, ing.quantity - have, unit, title))
+        report.needs.append(Need(food, ing.quantity - have, unit, title))
