@@ -338,7 +338,7 @@ def generate(
     for ing in r.ingredients:
         amount = "" if ing.quantity is None else f"{ing.quantity:g} {ing.unit or ''}".rstrip() + " "
         mark = "" if ing.from_pantry else "  [dim](not from the pantry)[/dim]"
-        key = vocab.canonicalize(ing.name) or vocab.cleaned_name(ing.name)
+        key = vocab.ingredient_key(ing.name)
         if key in missing:
             mark = "  [yellow](to buy)[/yellow]"
         console.print(f"  - {amount}{ing.name}{mark}")
