@@ -14,7 +14,7 @@ from rich.progress import Progress
 
 from ..errors import BadInput, SchemaViolation
 from ..llm import get_backend
-from ..structured import extract_details, load_schema
+from ..structured import DEFAULT_MAX_RETRIES, extract_details, load_schema
 
 stderr = Console(stderr=True)
 
@@ -63,8 +63,13 @@ def extract_command(
     json_lines: Annotated[
         bool, typer.Option("--json-lines", help="One input text per line; one JSON object per line out.")
     ] = False,
-    max_retries: Annotated[int, typer.Option(min=0, max=10, help="Retries after an invalid answer.")] = 2,
-    max_tokens: Annotated[int, typer.Option(min=16, help="Most tokens one answer may take.")] = 1024,
+    max_retries: Annotated[
+        int, typer.Option(min=0, max=10, help="Retries after an invalid answer.")
+    ] = DEFAULT_MAX_RETRIES,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(min=16, help="Most tokens one answer may take (default: sized from schema and text)."),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Report attempts, tokens and time on stderr.")
     ] = False,

@@ -295,7 +295,7 @@ def generate(
         unit = (units.lookup(ing.unit) or ing.unit) if ing.unit else "piece"
         amount = "" if ing.quantity is None else f"{units.format_amount(ing.quantity, unit)} "
         mark = "" if ing.from_pantry else "  [dim](not from the pantry)[/dim]"
-        key = vocab.canonicalize(ing.name) or vocab.cleaned_name(ing.name)
+        key = vocab.ingredient_key(ing.name)
         if key in missing:
             mark = "  [yellow](to buy)[/yellow]"
         console.print(f"  - {amount}{ing.name}{mark}")

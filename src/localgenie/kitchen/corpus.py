@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal, get_args
 
 from localgenie.errors import BadInput
 from localgenie.kitchen import vocab
@@ -32,7 +32,12 @@ from localgenie.kitchen.ingredients import ParsedIngredient, parse_line
 
 BATCH = 2000
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting worker processes costs more than it saves
-DIETS = {"vegetarian": "V", "vegan": "G", "gluten-free": "W", "dairy-free": "D", "nut-free": "N"}
+Diet = Literal["vegetarian", "vegan", "gluten-free", "dairy-free", "nut-free"]
+DIETS: tuple[Diet, ...] = get_args(Diet)
+# How a diet is stored: one letter each in the recipes table's ``diet`` column (in DIETS order; stored
+# data, so a letter never changes), and one bit each in the diet array `suggest` filters on.
+DIET_LETTERS: dict[str, str] = dict(zip(DIETS, "VGWDN", strict=True))
+DIET_BITS: dict[str, int] = {letter: 1 << i for i, letter in enumerate(DIET_LETTERS.values())}
 
 # recipe-scrapers needs an http(s) URL with a host; local files get this placeholder (never stored).
 _LOCAL_HOST = "local.invalid"
@@ -301,7 +306,7 @@ def fingerprint(path: Path) -> str:
 
 
 def diet_flags(keys_and_lines: list[tuple[str, str | None, str]]) -> str:
-    """Letters of the diets a recipe fits (see DIETS), from the tags of each ingredient.
+    """Letters of the diets a recipe fits (see DIET_LETTERS), from the tags of each ingredient.
     Unknown ingredients borrow the tags of words they contain (`vocab.tags_for`), erring toward exclusion."""
     tags: set[str] = set()
     for key, canonical, text in keys_and_lines:
@@ -394,10 +399,9 @@ def _extend_postings(conn: sqlite3.Connection, recipe_id: int, keys: list[str]) 
     n, flags, minutes = conn.execute(
         "SELECT n_keys, diet, total_time_min FROM recipes WHERE id = ?", (recipe_id,)
     ).fetchone()
-    bits = {letter: 1 << i for i, letter in enumerate(DIETS.values())}
     values = {
         "n_keys": n,
-        "diet": sum(bits[c] for c in flags),
+        "diet": sum(DIET_BITS[c] for c in flags),
         "minutes": np.nan if minutes is None else minutes,
     }
     for name, dtype in (("n_keys", "<i2"), ("diet", "u1"), ("minutes", "<f4")):
@@ -608,10 +612,9 @@ def rebuild_postings(conn: sqlite3.Connection) -> None:
         n_keys = np.zeros(size, dtype="<i2")
         diet = np.zeros(size, dtype="u1")
         minutes = np.full(size, np.nan, dtype="<f4")
-        bits = {letter: 1 << i for i, letter in enumerate(DIETS.values())}
         for rid, n, flags, time in conn.execute("SELECT id, n_keys, diet, total_time_min FROM recipes"):
             n_keys[rid] = n
-            diet[rid] = sum(bits[c] for c in flags)
+            diet[rid] = sum(DIET_BITS[c] for c in flags)
             if time is not None:
                 minutes[rid] = time
         conn.execute("DELETE FROM recipe_arrays")

@@ -32,6 +32,8 @@ def _script(conn: sqlite3.Connection, sql: str) -> None:
 
 
 def _v1(conn: sqlite3.Connection) -> None:
+    # The CHECK spells expiry.LOCATIONS as released in version 1: a migration never changes, so a test
+    # (tests/kitchen/test_domain_words.py) holds the two equal instead.
     _script(
         conn,
         """
@@ -49,7 +51,7 @@ def _v1(conn: sqlite3.Connection) -> None:
 
 
 def _v2(conn: sqlite3.Connection) -> None:
-    from localgenie.kitchen.vocab import canonicalize, cleaned_name
+    from localgenie.kitchen.vocab import ingredient_key
 
     _script(
         conn,
@@ -62,9 +64,7 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
     rows = conn.execute("SELECT id, name FROM items").fetchall()
     for item_id, name in rows:
-        conn.execute(
-            "UPDATE items SET canonical = ? WHERE id = ?", (canonicalize(name) or cleaned_name(name), item_id)
-        )
+        conn.execute("UPDATE items SET canonical = ? WHERE id = ?", (ingredient_key(name), item_id))
     from localgenie.kitchen.vocab import default_staples
 
     conn.executemany("INSERT INTO staples(name) VALUES (?)", [(s,) for s in default_staples()])

@@ -13,11 +13,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, get_args
 
 from localgenie.kitchen import vocab
 
-LOCATIONS = ("fridge", "freezer", "pantry")
+# Where food is kept: FoodKeeper's three storage places, by the words a pantry user writes.
+Location = Literal["fridge", "freezer", "pantry"]
+LOCATIONS: tuple[Location, ...] = get_args(Location)
+# FoodKeeper's name for each place (shown in an estimate's source); the other words a user may type.
+PLACE_NAMES: dict[Location, str] = {"fridge": "refrigerator", "freezer": "freezer", "pantry": "pantry"}
+LOCATION_WORDS: dict[str, Location] = {
+    **{place: location for location, place in PLACE_NAMES.items()},
+    **{location: location for location in LOCATIONS},
+    "cupboard": "pantry",
+}
 
 
 @dataclass(frozen=True)
@@ -51,13 +60,12 @@ def find_product(canonical: str | None, name: str) -> dict[str, Any] | None:
     return table[best[1]] if best else None
 
 
-def estimate(canonical: str | None, name: str, location: str, opened: bool, start: date) -> Estimate:
+def estimate(canonical: str | None, name: str, location: Location, opened: bool, start: date) -> Estimate:
     """Expiry for an item stored at ``location`` since ``start`` (the purchase, or opening, date)."""
     product = find_product(canonical, name)
     if product is None:
         return Estimate(None, "no FoodKeeper entry for this item: give --expires")
     label = product["name"] + (f" ({product['subtitle']})" if product.get("subtitle") else "")
-    place_names = {"fridge": "refrigerator", "freezer": "freezer", "pantry": "pantry"}
     span = product.get(f"{location}_opened") if opened else None
     if span:
         state = "after opening"
@@ -69,8 +77,8 @@ def estimate(canonical: str | None, name: str, location: str, opened: bool, star
         # Shelf-stable food kept in the fridge: the pantry time is a safe lower bound.
         span, state = product["pantry"], f"{state}, pantry time used (none listed for the refrigerator)"
     if span is None:
-        return Estimate(None, f"FoodKeeper {label}: no {place_names[location]} storage time listed")
+        return Estimate(None, f"FoodKeeper {label}: no {PLACE_NAMES[location]} storage time listed")
     if span["min_days"] is None:
-        return Estimate(None, f"FoodKeeper {label}, {place_names[location]}: {span['text']}")
+        return Estimate(None, f"FoodKeeper {label}, {PLACE_NAMES[location]}: {span['text']}")
     expires = start + timedelta(days=int(span["min_days"]))
-    return Estimate(expires, f"FoodKeeper {label}, {place_names[location]} {state}: {span['text']}")
+    return Estimate(expires, f"FoodKeeper {label}, {PLACE_NAMES[location]} {state}: {span['text']}")

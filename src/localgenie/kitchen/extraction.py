@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from localgenie.errors import BadInput
+from localgenie.kitchen.expiry import Location
 from localgenie.kitchen.ingredients import parse_number
 from localgenie.kitchen.pantry import NewItem
 
@@ -29,9 +30,7 @@ class PantryItemDraft(BaseModel):
     unit: str | None = Field(
         default=None, description="unit word if any: bag, g, lb, cup, can, bunch; else null"
     )
-    location: Literal["fridge", "freezer", "pantry"] | None = Field(
-        default=None, description="where it is stored"
-    )
+    location: Location | None = Field(default=None, description="where it is stored")
     opened: bool = Field(default=False, description="true if opened or started")
     opened_days_ago: int | None = Field(default=None, description="days since opened: 0 today, 1 yesterday")
     expires: str | None = Field(default=None, description="expiry date YYYY-MM-DD only if stated")

@@ -42,10 +42,10 @@ from localgenie.kitchen.recipe import (
     Recipe,
     RecipeIngredient,
     check_recipe,
-    ingredient_key,
     ingredient_words,
 )
 from localgenie.kitchen.suggest import Filters, Suggestion, suggest
+from localgenie.kitchen.vocab import ingredient_key
 from localgenie.llm import Backend, Message, Usage
 from localgenie.structured import complete_details, load_schema
 from localgenie.structured.extract import DEFAULT_MAX_RETRIES

@@ -76,7 +76,11 @@ _SIZE_WORDS = ("small", "medium", "large", "heaping", "level", "scant", "generou
 @dataclass(frozen=True)
 class ParsedIngredient:
     """One ingredient line, parsed.  ``canonical`` is None when the vocabulary knows no ingredient in it;
-    ``key`` is then a short fallback name so missing-ingredient counts still work."""
+    ``key`` is then a short fallback name so missing-ingredient counts still work.
+
+    ``key`` is `vocab.ingredient_key` of the name, with one difference on purpose: ``canonical`` also
+    looks at the words the name cut off after a comma or an "or" ("4 skinless, boneless chicken breast
+    halves" is named "skinless", and keyed chicken breast)."""
 
     text: str
     quantity: float | None
@@ -86,7 +90,7 @@ class ParsedIngredient:
 
     @property
     def key(self) -> str:
-        return self.canonical or vocab.cleaned_name(self.name) or self.name.lower()
+        return self.canonical or vocab.ingredient_key(self.name)
 
 
 def parse_number(text: str) -> float:

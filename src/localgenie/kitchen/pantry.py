@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from localgenie.errors import BadInput, NotFound
 from localgenie.kitchen import expiry, units, vocab
 from localgenie.kitchen.db import MAX_ROWID, Transaction
+from localgenie.kitchen.expiry import Location
 
 MAX_SHELF_LIFE = timedelta(days=365 * 30)  # beyond this a date is a typo, not a tin of beans
 
@@ -49,7 +50,7 @@ class ValidatedItem:
     canonical: str
     quantity: float
     unit: str
-    location: str
+    location: Location
     added: date
     opened: bool
     expires: date | None
@@ -88,10 +89,6 @@ def _checked_name(raw: str) -> str:
     return name
 
 
-def _canonical(name: str) -> str:
-    return vocab.canonicalize(name) or vocab.cleaned_name(name) or name.lower()
-
-
 def _checked_amount(name: str, quantity: float, unit: str | None) -> tuple[float, str]:
     if not isinstance(quantity, (int, float)) or not math.isfinite(quantity):
         raise BadInput(f"{name}: quantity {quantity!r} is not a number")
@@ -103,10 +100,9 @@ def _checked_amount(name: str, quantity: float, unit: str | None) -> tuple[float
     return float(quantity), normalized
 
 
-def _checked_location(name: str, raw: str) -> str:
-    location = raw.strip().lower()
-    location = {"refrigerator": "fridge", "cupboard": "pantry", "freezer": "freezer"}.get(location, location)
-    if location not in expiry.LOCATIONS:
+def _checked_location(name: str, raw: str) -> Location:
+    location = expiry.LOCATION_WORDS.get(raw.strip().lower())
+    if location is None:
         raise BadInput(f"{name}: location must be one of {', '.join(expiry.LOCATIONS)}, got {raw!r}")
     return location
 
@@ -131,7 +127,7 @@ def validate(item: NewItem, today: date) -> ValidatedItem:
     ):
         raise BadInput(f"{name}: opened date {opened_on} is not plausible")
     opened = item.opened or opened_on is not None
-    canonical = _canonical(name)
+    canonical = vocab.ingredient_key(name)
     if item.expires is not None:
         expires: date | None = _checked_expiry(name, item.expires, today)
         source = USER_GIVEN
@@ -180,7 +176,7 @@ def _row(row: tuple[Any, ...]) -> PantryItem:
         str(canonical),
         float(qty),
         str(unit),
-        str(loc),
+        cast(Location, str(loc)),  # the table's CHECK constraint admits only the three places
         date.fromisoformat(str(added)),
         bool(opened),
         date.fromisoformat(str(expires)) if expires else None,
@@ -233,7 +229,7 @@ def update_item(
             )
         new_location = _checked_location(new_name, location) if location is not None else old.location
         new_opened = old.opened if opened is None else opened
-        canonical = _canonical(new_name)
+        canonical = vocab.ingredient_key(new_name)
         moved = new_location != old.location
         opening = new_opened and not old.opened
         new_expires, source = old.expires, old.expiry_source
@@ -284,7 +280,7 @@ def remove_item(conn: sqlite3.Connection, ref: str, quantity: float | None = Non
     if ref.isdigit():
         item = get_item(conn, int(ref))
     else:
-        canonical = vocab.canonicalize(ref) or ref.lower()
+        canonical = vocab.ingredient_key(ref)
         matches = [i for i in list_items(conn) if i.canonical == canonical or i.name.lower() == ref.lower()]
         if not matches:
             raise NotFound(f"no pantry item called {ref!r}: see `genie kitchen list`")
@@ -400,7 +396,7 @@ def staples(conn: sqlite3.Connection) -> set[str]:
 
 
 def set_staple(conn: sqlite3.Connection, name: str, present: bool) -> str:
-    canonical = vocab.canonicalize(name) or name.strip().lower()
+    canonical = vocab.ingredient_key(name)
     with Transaction(conn):
         if present:
             conn.execute("INSERT OR IGNORE INTO staples(name) VALUES (?)", (canonical,))

@@ -18,6 +18,7 @@ from localgenie.kitchen import units, vocab
 from localgenie.kitchen.cooking import Need, convert_for
 from localgenie.kitchen.forms import food_key
 from localgenie.kitchen.pantry import PantryItem
+from localgenie.kitchen.vocab import ingredient_key
 
 # Bounds keep a small model's answer short (every token costs ~80 ms on the default model) and stop
 # runaway lists; they are enforced while decoding and validated after.
@@ -88,11 +89,6 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def ingredient_key(name: str) -> str:
-    """The canonical ingredient a name refers to (the pantry's ``canonical``), else its cleaned words."""
-    return vocab.canonicalize(name) or vocab.cleaned_name(name) or name.strip().lower()
 
 
 def check_recipe(recipe: Recipe, pantry_items: Iterable[PantryItem], staples: set[str]) -> CheckReport:

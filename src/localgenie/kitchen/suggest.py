@@ -20,7 +20,7 @@ import numpy as np
 
 from localgenie.errors import BadInput
 from localgenie.kitchen import vocab
-from localgenie.kitchen.corpus import DIETS, ensure_postings
+from localgenie.kitchen.corpus import DIET_BITS, DIET_LETTERS, DIETS, ensure_postings
 from localgenie.kitchen.pantry import PantryItem, list_items, staples
 
 MISSING_PENALTY = 1.0
@@ -49,7 +49,7 @@ _SHELLFISH = {"shrimp", "crab", "scallops", "mussels", "lobster", "clam", "oyste
 
 @dataclass(frozen=True)
 class Filters:
-    """Diets (keys of corpus.DIETS), exclusion words (ingredients or allergen groups), a time limit."""
+    """Diets (corpus.DIETS), exclusion words (ingredients or allergen groups), a time limit."""
 
     diets: frozenset[str] = frozenset()
     exclude: tuple[str, ...] = ()
@@ -183,8 +183,7 @@ def _scores(
     scores = weight - MISSING_PENALTY * (n_keys - covered)
     keep = weight > 0
     if filters.diets:
-        bits = {letter: 1 << i for i, letter in enumerate(DIETS.values())}
-        need = sum(bits[DIETS[d]] for d in filters.diets)
+        need = sum(DIET_BITS[DIET_LETTERS[d]] for d in filters.diets)
         keep &= (_array(conn, "diet", "u1") & need) == need
     if filters.max_minutes is not None:
         minutes = _array(conn, "minutes", "<f4")
@@ -194,9 +193,7 @@ def _scores(
             keep[_posting(conn, key)] = False
         group = _GROUPS.get(term.strip().lower())
         if group in ("N", "D", "G"):
-            bit = {letter: 1 << i for i, letter in enumerate(DIETS.values())}[
-                {"N": "N", "D": "D", "G": "W"}[group]
-            ]
+            bit = DIET_BITS[{"N": "N", "D": "D", "G": "W"}[group]]
             keep &= (_array(conn, "diet", "u1") & bit) != 0
     return np.where(keep, scores, -np.inf)
 

@@ -199,6 +199,13 @@ def cleaned_name(text: str) -> str:
     return " ".join(_singular(w) for w in words[-2:])
 
 
+def ingredient_key(name: str) -> str:
+    """The one key a food name is stored and matched under (a pantry item's ``canonical``, a recipe
+    ingredient's key, a staple): the canonical ingredient, else the name's last two content words, else
+    the name itself lower-cased (a name with no content word, "fresh" or "123", still keys as itself)."""
+    return canonicalize(name) or cleaned_name(name) or name.strip().lower()
+
+
 # Single words that are far more often verbs or nouns of method than ingredients inside recipe steps.
 _STEP_AMBIGUOUS = frozenset(
     {"cream", "squash", "dates", "jam", "ice", "cloves", "stock", "pepper", "oil", "cheese"}

@@ -1,6 +1,6 @@
 """Schema-guided generation: JSON Schema → constrained decoding → validated data."""
 
-from .complete import Extraction, check_answer, complete_details
+from .complete import DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS, Extraction, check_answer, complete_details
 from .extract import answer_budget, check_text, extract, extract_details
 from .formats import Normalisation
 from .grammar import json_constraint
@@ -8,6 +8,8 @@ from .schema import CheckedSchema, Schema, check_schema, load_schema
 from .validate import schema_errors
 
 __all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_TOKENS",
     "CheckedSchema",
     "Extraction",
     "Normalisation",
