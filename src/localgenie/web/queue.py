@@ -17,13 +17,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from localgenie.errors import GenieError
 from localgenie.llm import Backend, get_backend
 
 T = TypeVar("T")
 
 
-class QueueFull(Exception):
+class QueueFull(GenieError):
     """The model is busy and its waiting line is full; try again after ``retry_after`` seconds."""
+
+    http_status = 429
 
     def __init__(self, retry_after: int, waiting: int) -> None:
         super().__init__(f"the model is busy ({waiting} requests waiting): retry in {retry_after} s")
