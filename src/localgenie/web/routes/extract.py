@@ -74,16 +74,35 @@ async def api_extract(body: ExtractRequest, state: State) -> ExtractResponse:
 
 
 def _page(
-    request: Request, state: AppState, form: dict[str, str], run: db.ExtractionRun | None
+    request: Request,
+    state: AppState,
+    form: dict[str, str],
+    run: db.ExtractionRun | None,
+    error: str | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     context = {
         "examples": EXAMPLES,
         "form": form,
+        "form_error": error,
+        "max_text": MAX_TEXT,
+        "max_schema_text": MAX_SCHEMA_TEXT,
         "run": run,
         "recent": db.recent_extractions(state.settings.web_db),
         "model": state.queue.model,
     }
-    return render(request, "extract.html", context)
+    return render(request, "extract.html", context, status=status)
+
+
+def _too_long(schema_text: str, text: str) -> str | None:
+    """Why the form cannot be run, in words a user can act on (the form itself shows a live count)."""
+    for what, value, limit in (("text", text, MAX_TEXT), ("schema", schema_text, MAX_SCHEMA_TEXT)):
+        if len(value) > limit:
+            return (
+                f"The {what} is {len(value):,} characters; Extract takes at most {limit:,} in one go "
+                f"({len(value) - limit:,} too many). Shorten it, or split it and extract each part."
+            )
+    return None
 
 
 @pages.get("/extract", response_class=HTMLResponse)
@@ -104,12 +123,18 @@ def extract_run_page(request: Request, state: State, run_id: int) -> HTMLRespons
 
 @pages.post("/extract", response_model=None)
 async def extract_submit(
+    request: Request,
     state: State,
-    schema_text: Annotated[str, Form(max_length=MAX_SCHEMA_TEXT)],
-    text: Annotated[str, Form(max_length=MAX_TEXT)],
-) -> RedirectResponse:
+    schema_text: Annotated[str, Form()],
+    text: Annotated[str, Form()],
+) -> RedirectResponse | HTMLResponse:
     """Run and keep the extraction (its answer or its failure), then show it at its own address.  Model or
-    backend trouble is not kept: the error page says what happened."""
+    backend trouble is not kept: the error page says what happened.  A text over the limit is not run:
+    the form comes back with it, and says why (the request's size is capped by the server's body limit)."""
+    too_long = _too_long(schema_text, text)
+    if too_long is not None:
+        form = {"schema_text": schema_text, "text": text}
+        return _page(request, state, form, None, error=too_long, status=413)
     run = db.ExtractionRun(schema_text=schema_text, text=text, model=state.queue.model)
     try:
         try:
