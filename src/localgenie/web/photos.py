@@ -67,7 +67,7 @@ async def recognise_uploads(state: AppState, uploads: list[UploadFile], *, multi
                 photos.append(Photo(opened.image, display_name(upload.filename), opened.original_size))
             return recognise_configured(photos, multi=multi)
 
-        return await state.queue.run_cpu(work)
+        return await state.queue.run_cpu(work, kind="photo")
     finally:
         for path in paths:
             path.unlink(missing_ok=True)

@@ -36,7 +36,8 @@ async def run_extraction(
     result = await state.queue.run(
         lambda backend: extract_details(
             text, checked, backend=backend, max_retries=max_retries, max_tokens=max_tokens
-        )
+        ),
+        kind="extract",
     )
     return result, time.perf_counter() - started
 

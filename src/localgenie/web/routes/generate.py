@@ -89,7 +89,7 @@ def _start(
         save_origin(state, out.recipe_id, models.RecipeOrigin.model_validate(out.model_dump()))
         return out
 
-    future = state.queue.submit(work)
+    future = state.queue.submit(work, kind="recipe")
     # Collected here so an abandoned generation (client gone) does not log "exception never retrieved".
     future.add_done_callback(lambda f: f.cancelled() or f.exception())
     return future

@@ -70,7 +70,8 @@ async def api_order(body: models.OrderRequest, state: State) -> models.OrderResp
     order, priced = await state.queue.run(
         lambda backend: order_from_text(
             body.text, menu, lambda t, schema, model=None: localgenie.extract(t, schema, backend=backend)
-        )
+        ),
+        kind="order",
     )
     return models.OrderResponse(
         order=[models.OrderLineOut.model_validate(line) for line in order.lines],

@@ -80,7 +80,7 @@ async def parse_items(state: AppState, text: str, mode: str, location: str) -> l
 
             return extract_pantry_items(text, bounded_extract)
 
-        items = await state.queue.run(work)
+        items = await state.queue.run(work, kind="pantry")
     preview(items)
     return items
 

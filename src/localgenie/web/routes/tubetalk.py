@@ -107,7 +107,8 @@ def tubetalk_handler(state: AppState) -> Handler:
                     return state.queue.run_sync(
                         lambda backend: localgenie.extract(
                             text, schema, backend=NoDrafting(backend), **kwargs
-                        )
+                        ),
+                        kind="theme label",
                     )
 
                 labeller = tubetalk.llm_labeller(shared_extract)
