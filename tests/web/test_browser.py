@@ -275,3 +275,26 @@ def test_extract_counts_characters_and_keeps_a_text_over_the_limit(page: Any) ->
     page.wait_for_selector("#form-error")
     assert "100,010 characters" in page.inner_text("#form-error")
     assert page.input_value("#text") == text
+
+
+def test_confirm_step_edits_amount_unit_and_place(page: Any) -> None:
+    _fresh_pantry(page, [{"name": "salt", "location": "pantry"}])
+    page.goto("/kitchen")
+    page.fill("#add-text", "12 eggs\n1 l milk")
+    page.click("#add-btn")
+    page.wait_for_url("**/kitchen/drafts/*")
+    assert page.input_value("#quantity-0") == "12" and page.input_value("#location-1") == "fridge"
+    page.fill("#quantity-0", "10")
+    page.fill("#unit-1", "ml")
+    page.fill("#quantity-1", "750")
+    page.select_option("#location-1", "freezer")
+    page.set_viewport_size({"width": 375, "height": 740})
+    _fits_the_screen(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "confirm-step.png"), full_page=True)
+    page.click("#store-btn")
+    page.wait_for_url("**/kitchen")
+    rows = {r.locator("td.name").inner_text(): r for r in page.locator("#pantry tbody tr").all()}
+    assert rows["eggs"].locator("td:nth-child(2)").inner_text() == "10 piece"
+    assert rows["milk"].locator("td:nth-child(2)").inner_text() == "750 milliliter"
+    assert rows["milk"].locator("td:nth-child(3)").inner_text() == "freezer"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 import localgenie
 from localgenie.errors import BadInput
-from localgenie.kitchen import pantry
+from localgenie.kitchen import pantry, units
 from localgenie.kitchen.extraction import extract_pantry_items
 from localgenie.kitchen.ingredients import parse_line
 from localgenie.kitchen.pantry import NewItem
@@ -37,6 +37,7 @@ PANTRY_MAX_TOKENS = 384
 PANTRY_MAX_RETRIES = 1
 ERRORS = responses(400, 404, 429, say={404: "no such item"})
 _DRAFTS = TypeAdapter(list[models.DraftItem])
+UNIT_NAMES = sorted(unit.replace("_", " ") for unit in units.UNITS)  # offered on the confirm page
 
 
 # ------------------------------------------------------------------ library calls
@@ -248,22 +249,54 @@ def _draft_page(
         except BadInput:
             shown = None  # a rename the pantry refuses: shown as typed, the error says why
         rows.append({"draft": draft, "preview": shown})
-    context = {"draft_id": draft_id, "text": text, "rows": rows, "error": error}
+    context = {"draft_id": draft_id, "text": text, "rows": rows, "error": error, "units": UNIT_NAMES}
     return render(request, "kitchen_confirm.html", context, status=400 if error else 200)
 
 
-def _chosen(drafts: list[models.DraftItem], form: FormData) -> list[models.DraftItem]:
+def _chosen(drafts: list[models.DraftItem], form: FormData) -> tuple[list[models.DraftItem], list[str]]:
+    """The drafts as the confirm form left them (ticks, names, amounts, units, places), and what is wrong
+    with the form's values; a field the form did not send keeps the drafted value."""
     kept = {str(v) for v in form.getlist("keep")}
-    chosen = []
+    chosen, problems = [], []
     for n, draft in enumerate(drafts):
-        name = " ".join(str(form.get(f"name-{n}") or "").split()) or draft.item.name
-        if len(name) > models.MAX_NAME:
-            raise BadInput(
-                f"item {n + 1}: a name of {len(name)} characters is too long (at most {models.MAX_NAME})"
+        item = draft.item
+
+        def field(name: str, n: int = n) -> str | None:
+            value = form.get(f"{name}-{n}")
+            return None if value is None else " ".join(str(value).split())
+
+        update: dict[str, Any] = {"name": field("name") or item.name}
+        if len(update["name"]) > models.MAX_NAME:
+            problems.append(
+                f"item {n + 1}: a name of {len(update['name'])} characters is too long "
+                f"(at most {models.MAX_NAME})"
             )
-        item = draft.item.model_copy(update={"name": name})
-        chosen.append(draft.model_copy(update={"keep": str(n) in kept, "item": item}))
-    return chosen
+        if (quantity := field("quantity")) is not None:
+            try:
+                update["quantity"] = _quantity(quantity)
+            except ValueError as exc:
+                problems.append(f"item {n + 1}: {exc}")
+        if (unit := field("unit")) is not None:
+            update["unit"] = unit[:40] or None  # empty: a count ("3 carrots")
+        if (location := field("location")) is not None:
+            if location in get_args(models.Location):
+                update["location"] = location
+            else:
+                problems.append(f"item {n + 1}: the place must be fridge, freezer or pantry")
+        chosen.append(
+            draft.model_copy(update={"keep": str(n) in kept, "item": item.model_copy(update=update)})
+        )
+    return chosen, problems
+
+
+def _quantity(text: str) -> float:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"quantity {text!r} is not a number") from None
+    if not 0 < value <= 1_000_000:
+        raise ValueError(f"quantity {text} must be more than 0 (and at most 1,000,000)")
+    return value
 
 
 @pages.get("/kitchen/drafts/{draft_id}", response_class=HTMLResponse)
@@ -280,13 +313,15 @@ async def draft_decide(
     draft_id: RowId,
     action: Annotated[Literal["store", "discard"], Form()],
 ) -> Response:
-    """Store the ticked items under the names in the form (all ticked ones, or none if one is refused)."""
+    """Store the ticked items as the form edited them (all ticked ones, or none if one is refused)."""
     text, drafts = _load_draft(state, draft_id)
     if action == "store":
         form = await request.form()
+        if form.get("choose"):  # the confirm page's own form: the user's ticks and edits
+            drafts, problems = _chosen(drafts, form)
+            if problems:
+                return _draft_page(request, draft_id, text, drafts, error="; ".join(problems))
         try:
-            if form.get("choose"):  # the confirm page's own form: the user's ticks and names
-                drafts = _chosen(drafts, form)
             pantry.add_items(conn, [d.item.new_item() for d in drafts if d.keep])
         except BadInput as exc:
             return _draft_page(request, draft_id, text, drafts, error=str(exc))
