@@ -105,7 +105,15 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    def console(msg: Any) -> None:
+        # A page answered with an error status on purpose (a form shown again with its reason) is logged
+        # as a failed load of the document itself: only failures of anything else count.
+        document = msg.text.startswith("Failed to load resource") and msg.location.get("url") == tab.url
+        if msg.type == "error" and not document:
+            errors.append(msg.text)
+
+    tab.on("console", console)
     yield tab
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -254,3 +262,39 @@ def test_generate_streams_the_text_then_shows_a_card_that_cooks(page: Any, write
     card.locator("#cook-btn").click()
     page.wait_for_url("**cooked=*")
     assert "took 4 piece eggs" in " ".join(page.inner_text("#taken").split())
+
+
+def test_extract_counts_characters_and_keeps_a_text_over_the_limit(page: Any) -> None:
+    page.goto("/extract")
+    assert "of at most 100,000 characters" in page.inner_text("#text-count")
+    text = "word " * 20_002  # 100,010 characters
+    page.fill("#text", text)
+    assert "10 over the limit of 100,000" in page.inner_text("#text-count")  # live, before any request
+    assert "over" in (page.get_attribute("#text-count", "class") or "")
+    page.click("#extract-btn")
+    page.wait_for_selector("#form-error")
+    assert "100,010 characters" in page.inner_text("#form-error")
+    assert page.input_value("#text") == text
+
+
+def test_confirm_step_edits_amount_unit_and_place(page: Any) -> None:
+    _fresh_pantry(page, [{"name": "salt", "location": "pantry"}])
+    page.goto("/kitchen")
+    page.fill("#add-text", "12 eggs\n1 l milk")
+    page.click("#add-btn")
+    page.wait_for_url("**/kitchen/drafts/*")
+    assert page.input_value("#quantity-0") == "12" and page.input_value("#location-1") == "fridge"
+    page.fill("#quantity-0", "10")
+    page.fill("#unit-1", "ml")
+    page.fill("#quantity-1", "750")
+    page.select_option("#location-1", "freezer")
+    page.set_viewport_size({"width": 375, "height": 740})
+    _fits_the_screen(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "confirm-step.png"), full_page=True)
+    page.click("#store-btn")
+    page.wait_for_url("**/kitchen")
+    rows = {r.locator("td.name").inner_text(): r for r in page.locator("#pantry tbody tr").all()}
+    assert rows["eggs"].locator("td:nth-child(2)").inner_text() == "10 piece"
+    assert rows["milk"].locator("td:nth-child(2)").inner_text() == "750 milliliter"
+    assert rows["milk"].locator("td:nth-child(3)").inner_text() == "freezer"

@@ -125,3 +125,22 @@ def _unescape(text: str) -> str:
     import html
 
     return html.unescape(text)
+
+
+def test_a_text_over_the_limit_is_explained_and_kept(settings: WebSettings) -> None:
+    """Issue 18 item 9: the page says the limit in words and gives the text back, never a bare 422."""
+    backend = FakeBackend('{"name": "x"}')
+    with make_client(settings, backend_factory=factory(backend)) as client:
+        form = client.get("/extract").text
+        assert 'data-limit="100000"' in form and 'id="text-count"' in form  # the limit is on the form
+        text = "a long letter. " * 6_700 + "the end"  # 100,507 characters
+        token = _csrf(client, "/extract")
+        page = client.post(
+            "/extract", data={"schema_text": '{"type": "object"}', "text": text, "csrf_token": token}
+        )
+        assert page.status_code == 413
+        assert "100,507 characters" in page.text and "at most 100,000" in page.text
+        assert "String should have" not in page.text and "body.text" not in page.text
+        kept = re.search(r'<textarea name="text"[^>]*>(.*?)</textarea>', page.text, re.S)
+        assert kept and _unescape(kept.group(1)) == text  # nothing typed is lost
+        assert backend.calls == 0

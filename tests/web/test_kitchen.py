@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import date, timedelta
@@ -239,3 +240,32 @@ def _csrf(client: TestClient) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/kitchen").text)
     assert match
     return match.group(1)
+
+
+def test_confirm_step_edits_quantity_unit_and_place_too(client: TestClient) -> None:
+    """Issue 18 item 12: the confirm step edited only the name."""
+    token = _csrf(client)
+    draft = client.post(
+        "/kitchen/add",
+        data={"text": "3 carrots\n1 l milk", "mode": "lines", "csrf_token": token},
+        follow_redirects=False,
+    ).headers["location"]
+    page = client.get(draft).text
+    for field in ("quantity-0", "unit-0", "location-0", "quantity-1", "unit-1", "location-1"):
+        assert f'name="{field}"' in page, field
+    assert re.search(r'name="location-1"[^>]*>.*?<option value="fridge" selected', page, re.S)
+    fields = {"action": "store", "choose": "1", "csrf_token": token, "keep": ["0", "1"]}
+    wrong = client.post(draft, data=fields | {"quantity-0": "lots", "name-1": "oat milk"})
+    assert wrong.status_code == 400 and "item 1: quantity 'lots' is not a number" in html.unescape(wrong.text)
+    assert 'value="oat milk"' in wrong.text  # what was typed stays in the form
+    assert client.get("/api/pantry").json() == []
+    edits = {"quantity-0": "5", "unit-1": "ml", "quantity-1": "500", "location-1": "pantry"}
+    stored = client.post(draft, data=fields | edits, follow_redirects=False)
+    assert stored.status_code == 303, stored.text
+    items = {i["name"]: i for i in client.get("/api/pantry").json()}
+    assert items["carrots"]["quantity"] == 5 and items["carrots"]["location"] == "fridge"
+    assert (items["milk"]["quantity"], items["milk"]["unit"], items["milk"]["location"]) == (
+        500,
+        "milliliter",
+        "pantry",
+    )

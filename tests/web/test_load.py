@@ -42,7 +42,8 @@ def test_fifty_concurrent_extractions(tmp_path: Path) -> None:
     print(
         f"\nload: {REQUESTS} requests, {len(ok)} x 200, {len(refused)} x 429; 200 latency median "
         f"{statistics.median(latencies):.2f} s, p95 {latencies[int(0.95 * (len(latencies) - 1))]:.2f} s; "
-        f"429 latency max {max((s for st, _, s, _ in results if st == 429), default=0):.3f} s"
+        f"429 latency max {max((s for st, _, s, _ in results if st == 429), default=0):.3f} s; "
+        f"Retry-After {sorted(int(h['retry-after']) for h in refused)}"
     )
 
 

@@ -15,13 +15,13 @@ from localgenie import __version__
 from localgenie.llm import Backend, get_backend
 
 from . import db
+from .deps import AppState
 from .errors import install_handlers
 from .jobs import JobRunner, JobStore
 from .queue import ModelQueue
-from .routes import cooking, core, extract, generate, kitchen, tubetalk
+from .routes import core, extract, generate, kitchen, pantry, recipes, shopping, tubetalk
 from .security import SecurityMiddleware
 from .settings import WebSettings
-from .state import AppState
 
 STATIC = Path(__file__).parent / "static"
 
@@ -57,7 +57,7 @@ def create_app(
     )
     app.state.genie = state
     install_handlers(app)
-    for module in (core, extract, kitchen, cooking, generate, tubetalk):
+    for module in (core, extract, pantry, kitchen, recipes, shopping, generate, tubetalk):
         app.include_router(module.api)
         app.include_router(module.pages)
     app.mount("/static/swagger", StaticFiles(directory=str(_swagger_dir())), name="swagger")

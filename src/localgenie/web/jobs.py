@@ -52,22 +52,6 @@ class Job:
     def finished(self) -> bool:
         return self.status in ("done", "failed")
 
-    def public(self) -> dict[str, Any]:
-        """What the API shows: no params (they hold server-side file names), no result body."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "status": self.status,
-            "title": self.title,
-            "stage": self.stage,
-            "done": self.done,
-            "total": self.total,
-            "progress": round(self.fraction, 4),
-            "error": self.error,
-            "created": self.created,
-            "updated": self.updated,
-        }
-
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")

@@ -9,7 +9,6 @@ rotation), and its complaints come back as 400s that say what is wrong with the 
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 
 from fastapi import UploadFile
@@ -17,8 +16,10 @@ from fastapi import UploadFile
 from localgenie.errors import BadInput
 from localgenie.vision import Photo, Recognition, open_photo, recognise_configured
 
+from .deps import AppState
 from .errors import Unsupported
-from .state import AppState
+from .uploads import display_name as _display_name
+from .uploads import save_upload
 
 MAX_PHOTOS = 4
 # Formats Pillow reads that a phone or a browser produces, by their first bytes.
@@ -40,28 +41,7 @@ def sniff_image(head: bytes) -> None:
 
 def display_name(filename: str | None) -> str:
     """The client's file name, for display only (it never names a file on the server)."""
-    base = re.split(r"[\\/]", filename or "")[-1]
-    clean = "".join(ch for ch in base if ch.isprintable()).strip()
-    return clean[:80] or "photo"
-
-
-async def _save(upload: UploadFile, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{uuid.uuid4().hex}.photo"
-    size = 0
-    try:
-        with target.open("wb") as out:
-            while chunk := await upload.read(1 << 16):
-                if size == 0:
-                    sniff_image(chunk)
-                size += len(chunk)
-                out.write(chunk)
-        if size == 0:
-            raise BadInput(f"{display_name(upload.filename)}: the uploaded file is empty")
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    return target
+    return _display_name(filename, "photo", 80)
 
 
 async def recognise_uploads(state: AppState, uploads: list[UploadFile], *, multi: bool = True) -> Recognition:
@@ -74,7 +54,8 @@ async def recognise_uploads(state: AppState, uploads: list[UploadFile], *, multi
     paths: list[Path] = []
     try:
         for upload in uploads:
-            paths.append(await _save(upload, state.settings.upload_dir))
+            empty = f"{display_name(upload.filename)}: the uploaded file is empty"
+            paths.append(await save_upload(upload, state.settings.upload_dir, "photo", sniff_image, empty))
 
         def work() -> Recognition:
             photos: list[Photo] = []
@@ -86,7 +67,7 @@ async def recognise_uploads(state: AppState, uploads: list[UploadFile], *, multi
                 photos.append(Photo(opened.image, display_name(upload.filename), opened.original_size))
             return recognise_configured(photos, multi=multi)
 
-        return await state.queue.run_cpu(work)
+        return await state.queue.run_cpu(work, kind="photo")
     finally:
         for path in paths:
             path.unlink(missing_ok=True)

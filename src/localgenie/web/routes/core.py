@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 
 from localgenie import __version__
 from localgenie.errors import BadInput, ModelNotFound
@@ -16,39 +15,14 @@ from localgenie.llm import list_models
 from localgenie.llm.models import resolve_model_path
 
 from .. import db
+from ..deps import CSRF, AppState, State, responses
+from ..models import Health, ModelOut, SettingsIn, SettingsOut
 from ..pages import render
-from ..security import TOKEN_COOKIE, login_matches, verify_csrf
-from ..state import AppState, get_state
+from ..security import TOKEN_COOKIE, login_matches
 
 api = APIRouter(tags=["server"])
-pages = APIRouter(include_in_schema=False)
-State = Annotated[AppState, Depends(get_state)]
+pages = APIRouter(include_in_schema=False, dependencies=CSRF)
 MODEL_PREF = "model"
-
-
-class Health(BaseModel):
-    status: str
-    version: str
-    model: str
-    queue_waiting: int
-    queue_capacity: int
-
-
-class ModelOut(BaseModel):
-    name: str
-    description: str
-    status: str = Field(description="ready, not assembled, missing package or missing file")
-    size: int | None
-    selected: bool
-
-
-class SettingsIn(BaseModel):
-    model: str = Field(min_length=1, max_length=40, description="a built-in model name (see /api/models)")
-
-
-class SettingsOut(BaseModel):
-    model: str
-    backend: str
 
 
 @api.get("/healthz", response_model=Health)
@@ -108,7 +82,9 @@ def get_settings(state: State) -> SettingsOut:
 
 
 @api.put(
-    "/api/settings", response_model=SettingsOut, responses={400: {"description": "unknown or unready model"}}
+    "/api/settings",
+    response_model=SettingsOut,
+    responses=responses(400, say={400: "unknown or unready model"}),
 )
 def put_settings(body: SettingsIn, state: State) -> SettingsOut:
     """Switch the model used by later requests (remembered across restarts)."""
@@ -136,10 +112,7 @@ def settings_page(request: Request, state: State) -> HTMLResponse:
 
 
 @pages.post("/settings", response_model=None)
-def settings_submit(
-    request: Request, state: State, model: Annotated[str, Form()], csrf_token: Annotated[str, Form()] = ""
-) -> Response:
-    verify_csrf(request, csrf_token)
+def settings_submit(request: Request, state: State, model: Annotated[str, Form()]) -> Response:
     try:
         choose_model(state, model)
     except BadInput as exc:
@@ -154,10 +127,7 @@ def login_page(request: Request) -> HTMLResponse:
 
 
 @pages.post("/login", response_model=None)
-def login_submit(
-    request: Request, state: State, token: Annotated[str, Form()], csrf_token: Annotated[str, Form()] = ""
-) -> Response:
-    verify_csrf(request, csrf_token)
+def login_submit(request: Request, state: State, token: Annotated[str, Form()]) -> Response:
     if not login_matches(state.settings.token, token):
         return render(request, "login.html", {"error": "wrong token"}, status=401)
     response = RedirectResponse("/", status_code=303)

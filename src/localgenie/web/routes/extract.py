@@ -5,54 +5,25 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from dataclasses import replace
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from localgenie import Extraction, extract_details, load_schema
-from localgenie.errors import BadInput, GenieError, SchemaError, SchemaViolation
+from localgenie.errors import BadInput, SchemaError, SchemaViolation
 from localgenie.structured.extract import check_text
 
 from .. import db
-from ..errors import NotFound, status_for
+from ..deps import CSRF, AppState, State, responses
+from ..errors import NotFound
 from ..examples import BY_KEY, EXAMPLES
+from ..models import MAX_SCHEMA_TEXT, MAX_TEXT, ExtractRequest, ExtractResponse
 from ..pages import render
-from ..security import verify_csrf
-from ..state import AppState, get_state
 
 api = APIRouter(prefix="/api", tags=["extract"])
-pages = APIRouter(include_in_schema=False)
-
-MAX_TEXT = 100_000
-MAX_SCHEMA_TEXT = 200_000
-
-
-class ExtractRequest(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    text: str = Field(min_length=1, max_length=MAX_TEXT, description="the text to extract from")
-    json_schema: dict[str, Any] | Literal[True] = Field(
-        alias="schema", description="a JSON Schema (2020-12); remote $refs are refused"
-    )
-    max_retries: int = Field(default=2, ge=0, le=5)
-    max_tokens: int = Field(default=1024, ge=16, le=4096)
-
-
-class UsageOut(BaseModel):
-    prompt_tokens: int
-    completion_tokens: int
-    forward_passes: int
-
-
-class ExtractResponse(BaseModel):
-    value: Any = Field(description="valid against the schema")
-    attempts: int
-    usage: UsageOut
-    model: str
-    seconds: float
+pages = APIRouter(include_in_schema=False, dependencies=CSRF)
 
 
 async def run_extraction(
@@ -65,7 +36,8 @@ async def run_extraction(
     result = await state.queue.run(
         lambda backend: extract_details(
             text, checked, backend=backend, max_retries=max_retries, max_tokens=max_tokens
-        )
+        ),
+        kind="extract",
     )
     return result, time.perf_counter() - started
 
@@ -73,126 +45,98 @@ async def run_extraction(
 @api.post(
     "/extract",
     response_model=ExtractResponse,
-    responses={
-        400: {"description": "unusable text"},
-        413: {"description": "text too long for the model's context"},
-        422: {"description": "invalid schema, or no schema-valid answer after the retries"},
-        429: {"description": "model busy: retry after the Retry-After header's seconds"},
-    },
+    responses=responses(
+        400,
+        413,
+        422,
+        429,
+        say={
+            400: "unusable text",
+            413: "text too long for the model's context",
+            422: "invalid schema, or no schema-valid answer after the retries",
+        },
+    ),
 )
-async def api_extract(body: ExtractRequest, request: Request) -> ExtractResponse:
+async def api_extract(body: ExtractRequest, state: State) -> ExtractResponse:
     """Text + JSON Schema → JSON valid against the schema (or an error listing the failing paths)."""
-    state = get_state(request)
     result, seconds = await run_extraction(
         state, body.text, body.json_schema, body.max_retries, body.max_tokens
     )
-    usage = result.usage
     return ExtractResponse(
         value=result.value,
         attempts=result.attempts,
-        usage=UsageOut(
-            prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens,
-            forward_passes=usage.forward_passes,
-        ),
+        usage=result.usage,
         model=state.queue.model,
-        seconds=round(seconds, 3),
+        seconds=seconds,
     )
 
 
 # ------------------------------------------------------------------ page
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _page(
+    request: Request,
+    state: AppState,
+    form: dict[str, str],
+    run: db.ExtractionRun | None,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    context = {
+        "examples": EXAMPLES,
+        "form": form,
+        "form_error": error,
+        "max_text": MAX_TEXT,
+        "max_schema_text": MAX_SCHEMA_TEXT,
+        "run": run,
+        "recent": db.recent_extractions(state.settings.web_db),
+        "model": state.queue.model,
+    }
+    return render(request, "extract.html", context, status=status)
 
 
-def _load_run(state: AppState, run_id: int) -> dict[str, Any]:
-    with db.connect(state.settings.web_db) as conn:
-        row = conn.execute(
-            "SELECT id, schema_text, text, model, value, error, failures, attempts, seconds, created"
-            " FROM extractions WHERE id = ?",
-            (run_id,),
-        ).fetchone()
-    if row is None:
-        raise NotFound(f"no extraction {run_id}")
-    keys = (
-        "id",
-        "schema_text",
-        "text",
-        "model",
-        "value",
-        "error",
-        "failures",
-        "attempts",
-        "seconds",
-        "created",
-    )
-    run = dict(zip(keys, row, strict=True))
-    run["failures"] = json.loads(run["failures"])
-    if run["value"] is not None:
-        run["value"] = json.dumps(json.loads(run["value"]), indent=2, ensure_ascii=False)
-    return run
-
-
-def _recent(state: AppState) -> list[tuple[int, str, str]]:
-    with db.connect(state.settings.web_db) as conn:
-        rows = conn.execute(
-            "SELECT id, substr(text, 1, 60), created FROM extractions ORDER BY id DESC LIMIT 10"
-        ).fetchall()
-    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+def _too_long(schema_text: str, text: str) -> str | None:
+    """Why the form cannot be run, in words a user can act on (the form itself shows a live count)."""
+    for what, value, limit in (("text", text, MAX_TEXT), ("schema", schema_text, MAX_SCHEMA_TEXT)):
+        if len(value) > limit:
+            return (
+                f"The {what} is {len(value):,} characters; Extract takes at most {limit:,} in one go "
+                f"({len(value) - limit:,} too many). Shorten it, or split it and extract each part."
+            )
+    return None
 
 
 @pages.get("/extract", response_class=HTMLResponse)
-def extract_page(request: Request, example: str = "person") -> HTMLResponse:
-    state = get_state(request)
+def extract_page(request: Request, state: State, example: str = "person") -> HTMLResponse:
     chosen = BY_KEY.get(example, EXAMPLES[0])
-    form = {"schema_text": chosen.schema_text, "text": chosen.text}
-    return render(
-        request,
-        "extract.html",
-        {
-            "examples": EXAMPLES,
-            "form": form,
-            "run": None,
-            "recent": _recent(state),
-            "model": state.queue.model,
-        },
-    )
+    return _page(request, state, {"schema_text": chosen.schema_text, "text": chosen.text}, None)
 
 
 @pages.get("/extract/{run_id}", response_class=HTMLResponse)
-def extract_run_page(request: Request, run_id: int) -> HTMLResponse:
-    state = get_state(request)
-    run = _load_run(state, run_id)
-    form = {"schema_text": run["schema_text"], "text": run["text"]}
-    return render(
-        request,
-        "extract.html",
-        {
-            "examples": EXAMPLES,
-            "form": form,
-            "run": run,
-            "recent": _recent(state),
-            "model": state.queue.model,
-        },
-    )
+def extract_run_page(request: Request, state: State, run_id: int) -> HTMLResponse:
+    run = db.get_extraction(state.settings.web_db, run_id)
+    if run is None:
+        raise NotFound(f"no extraction {run_id}")
+    if run.value is not None:
+        run = replace(run, value=json.dumps(json.loads(run.value), indent=2, ensure_ascii=False))
+    return _page(request, state, {"schema_text": run.schema_text, "text": run.text}, run)
 
 
 @pages.post("/extract", response_model=None)
 async def extract_submit(
     request: Request,
-    state: Annotated[AppState, Depends(get_state)],
-    schema_text: Annotated[str, Form(max_length=MAX_SCHEMA_TEXT)],
-    text: Annotated[str, Form(max_length=MAX_TEXT)],
-    csrf_token: Annotated[str, Form()] = "",
+    state: State,
+    schema_text: Annotated[str, Form()],
+    text: Annotated[str, Form()],
 ) -> RedirectResponse | HTMLResponse:
-    verify_csrf(request, csrf_token)
-    value: str | None = None
-    error: str | None = None
-    failures: list[dict[str, str]] = []
-    attempts = 0
-    seconds = 0.0
+    """Run and keep the extraction (its answer or its failure), then show it at its own address.  Model or
+    backend trouble is not kept: the error page says what happened.  A text over the limit is not run:
+    the form comes back with it, and says why (the request's size is capped by the server's body limit)."""
+    too_long = _too_long(schema_text, text)
+    if too_long is not None:
+        form = {"schema_text": schema_text, "text": text}
+        return _page(request, state, form, None, error=too_long, status=413)
+    run = db.ExtractionRun(schema_text=schema_text, text=text, model=state.queue.model)
     try:
         try:
             schema = json.loads(schema_text)
@@ -201,31 +145,12 @@ async def extract_submit(
                 f"the schema is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
             ) from exc
         result, seconds = await run_extraction(state, text, schema)
-        value, attempts = json.dumps(result.value, ensure_ascii=False), result.attempts
-    except (BadInput, SchemaViolation) as exc:
-        error = str(exc)
-        if isinstance(exc, SchemaViolation):
-            failures = [{"path": p, "message": m} for p, m in exc.errors]
-            attempts = exc.attempts
-    except GenieError as exc:  # model or backend trouble: nothing worth keeping as a run
-        return render(
-            request, "error.html", {"status": status_for(exc), "message": str(exc)}, status_for(exc)
-        )
-    with db.connect(state.settings.web_db) as conn:
-        cur = conn.execute(
-            "INSERT INTO extractions(schema_text, text, model, value, error, failures, attempts, seconds,"
-            " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                schema_text,
-                text,
-                state.queue.model,
-                value,
-                error,
-                json.dumps(failures),
-                attempts,
-                seconds,
-                _now(),
-            ),
-        )
-        run_id = int(cur.lastrowid or 0)
+        value = json.dumps(result.value, ensure_ascii=False)
+        run = replace(run, value=value, attempts=result.attempts, seconds=seconds)
+    except SchemaViolation as exc:
+        failures = [{"path": p, "message": m} for p, m in exc.errors]
+        run = replace(run, error=str(exc), failures=failures, attempts=exc.attempts)
+    except BadInput as exc:
+        run = replace(run, error=str(exc))
+    run_id = db.add_extraction(state.settings.web_db, run)
     return RedirectResponse(f"/extract/{run_id}", status_code=303)

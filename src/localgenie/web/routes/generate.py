@@ -20,77 +20,53 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 from sse_starlette.sse import EventSourceResponse
 
 from localgenie.errors import BadInput
 from localgenie.kitchen import db as kitchen_db
 from localgenie.kitchen.generate import GeneratedRecipe, generate_recipe
-from localgenie.kitchen.recipe import Recipe
 from localgenie.kitchen.suggest import Filters
 from localgenie.llm import Backend
 
+from .. import models
+from ..deps import CSRF, AppState, State, responses
 from ..errors import error_body, status_for
-from ..security import verify_csrf
-from ..state import AppState, get_state
-from .cooking import Amount, Inspiration, RecipeCard, RecipeOrigin, ShoppingItemOut, card_for, save_origin
-from .kitchen import Diet
+from .recipes import card_for, save_origin
 
 api = APIRouter(prefix="/api/kitchen", tags=["kitchen"])
-pages = APIRouter(include_in_schema=False)
-State = Annotated[AppState, Depends(get_state)]
+pages = APIRouter(include_in_schema=False, dependencies=CSRF)
 log = logging.getLogger("localgenie.web")
 
 FIRST_EVENT_SECONDS = 2.0  # how long a request waits for the library's first word before streaming
-
-
-class GenerateRequest(BaseModel):
-    use: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
-        default_factory=list, max_length=10, description="pantry items the recipe must feature"
-    )
-    servings: int = Field(default=2, ge=1, le=24)
-    diets: list[Diet] = Field(default_factory=list, max_length=5)
-    exclude: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
-        default_factory=list, max_length=20
-    )
-    max_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
-
-
-class GeneratedOut(RecipeOrigin):
-    """The final ``recipe`` event: the stored recipe's card, what the model wrote, and what code found."""
-
-    recipe_id: int = Field(description="stored like an imported recipe: cook, scale and shop for it")
-    card: RecipeCard = Field(description="as GET /api/kitchen/recipes/{recipe_id}")
-    recipe: Recipe = Field(description="what the model wrote (after code's repairs)")
-    shopping: list[ShoppingItemOut] = Field(description="what the recipe needs that the pantry lacks")
 
 
 class Cancelled(Exception):
     """The client went away: stop writing."""
 
 
-def _result(conn: sqlite3.Connection, model: str, generated: GeneratedRecipe) -> GeneratedOut:
-    return GeneratedOut(
+def _result(conn: sqlite3.Connection, model: str, generated: GeneratedRecipe) -> models.GeneratedOut:
+    return models.GeneratedOut(
         model=model,
         recipe_id=generated.recipe_id,
-        card=card_for(conn, generated.recipe_id, Amount()),
+        card=card_for(conn, generated.recipe_id, models.Amount()),
         recipe=generated.recipe,
         problems=generated.check.problems,
         warnings=generated.check.warnings,
         notes=generated.notes,
         tips=generated.recipe.tips,
-        inspired_by=[Inspiration(recipe_id=i, title=t) for i, t in generated.inspired_by],
-        shopping=[ShoppingItemOut.model_validate(s) for s in generated.shopping],
+        inspired_by=[models.Inspiration(recipe_id=i, title=t) for i, t in generated.inspired_by],
+        shopping=[models.ShoppingItemOut.model_validate(s) for s in generated.shopping],
         attempts=generated.attempts,
         seconds=round(generated.seconds, 2),
     )
 
 
 def _start(
-    state: AppState, body: GenerateRequest, on_event: Any, cancelled: threading.Event
-) -> asyncio.Future[GeneratedOut]:
+    state: AppState, body: models.GenerateRequest, on_event: Any, cancelled: threading.Event
+) -> asyncio.Future[models.GeneratedOut]:
     """Queue the generation (`QueueFull` at once when the line is full)."""
     filters = Filters(frozenset(body.diets), tuple(body.exclude), body.max_minutes)
 
@@ -99,7 +75,7 @@ def _start(
             raise Cancelled
         on_event(kind, data)
 
-    def work(backend: Backend) -> GeneratedOut:
+    def work(backend: Backend) -> models.GeneratedOut:
         if cancelled.is_set():
             raise Cancelled
         conn = kitchen_db.connect(state.settings.kitchen_db)
@@ -110,10 +86,10 @@ def _start(
             out = _result(conn, state.queue.model, generated)
         finally:
             conn.close()
-        save_origin(state, out.recipe_id, RecipeOrigin.model_validate(out.model_dump()))
+        save_origin(state, out.recipe_id, models.RecipeOrigin.model_validate(out.model_dump()))
         return out
 
-    future = state.queue.submit(work)
+    future = state.queue.submit(work, kind="recipe")
     # Collected here so an abandoned generation (client gone) does not log "exception never retrieved".
     future.add_done_callback(lambda f: f.cancelled() or f.exception())
     return future
@@ -123,7 +99,7 @@ Event = dict[str, str]
 
 
 async def _either(
-    getter: asyncio.Future[Event], work: asyncio.Future[GeneratedOut], timeout: float | None = None
+    getter: asyncio.Future[Event], work: asyncio.Future[models.GeneratedOut], timeout: float | None = None
 ) -> None:
     """Wait until the next event arrives or the work ends (events first: the work's own completion is
     delivered after every event it sent, in order, by the event loop)."""
@@ -146,17 +122,18 @@ def _error(exc: Exception) -> dict[str, Any]:
 
 @api.post(
     "/generate",
-    responses={
-        200: {
+    responses=responses(
+        400,
+        429,
+        say={400: "bad input: empty pantry, an item to use that is not in it"},
+        ok={
             "content": {"text/event-stream": {}},
             "description": "events: status (a line), text (the model's JSON as it is written), then "
             "recipe (GeneratedOut as JSON) or error ({status, error, message})",
         },
-        400: {"description": "bad input: empty pantry, an item to use that is not in it"},
-        429: {"description": "model busy: retry after Retry-After seconds"},
-    },
+    ),
 )
-async def api_generate(body: GenerateRequest, request: Request, state: State) -> EventSourceResponse:
+async def api_generate(body: models.GenerateRequest, state: State) -> EventSourceResponse:
     """Write a new recipe for the pantry with the model, grounded on the best-matching imported recipes and
     checked by code; stored, so it can be cooked (``/cook`` with its ``recipe_id``) and shopped for."""
     loop = asyncio.get_running_loop()
@@ -203,17 +180,14 @@ async def api_generate(body: GenerateRequest, request: Request, state: State) ->
 
 @pages.post("/kitchen/generate", response_model=None)
 async def kitchen_generate(
-    request: Request,
     state: State,
     use: Annotated[str, Form(max_length=600)] = "",
     servings: Annotated[int, Form(ge=1, le=24)] = 2,
-    csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Without JavaScript: write the recipe, then show its card (the page scripts stream it instead)."""
-    verify_csrf(request, csrf_token)
     wanted = [w.strip() for w in use.split(",") if w.strip()]
     try:
-        body = GenerateRequest(use=wanted, servings=servings)
+        body = models.GenerateRequest(use=wanted, servings=servings)
     except ValidationError as exc:
         raise BadInput(f"cannot write that recipe: {exc.errors()[0]['msg']}") from None
     out = await _start(state, body, lambda kind, data: None, threading.Event())

@@ -7,14 +7,12 @@ import asyncio
 import codecs
 import json
 import re
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 import localgenie
@@ -24,14 +22,15 @@ from localgenie.tubetalk.labels import DEFAULT_LLM_SECONDS, LLM_SECONDS, NoDraft
 from localgenie.tubetalk.pipeline import STAGE_LABELS
 from localgenie.tubetalk.sources import is_youtube_reference
 
+from ..deps import CSRF, AppState, State, responses
 from ..errors import NotFound, Unsupported
-from ..jobs import Job, Progress
+from ..jobs import Handler, Job, Progress
+from ..models import JobOut
 from ..pages import render
-from ..security import verify_csrf
-from ..state import AppState, get_state
+from ..uploads import display_name, save_upload
 
 api = APIRouter(prefix="/api", tags=["tubetalk"])
-pages = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False, dependencies=CSRF)
 
 KIND = "tubetalk"
 STAGES = list(STAGE_LABELS)
@@ -48,31 +47,9 @@ _MAGIC = {
     b"SQLite format 3": "a SQLite database",
 }
 SSE_POLL_SECONDS = 0.25
-State = Annotated[AppState, Depends(get_state)]
-
-
-class JobOut(BaseModel):
-    id: str
-    kind: str
-    status: str = Field(description="queued, running, done or failed")
-    title: str
-    stage: str
-    done: int
-    total: int
-    progress: float = Field(description="0..1 over all stages")
-    error: str | None
-    created: str
-    updated: str
 
 
 # ------------------------------------------------------------------ upload checks
-
-
-def _display_name(filename: str | None) -> str:
-    """The client's file name, for display only (it never names a file on the server)."""
-    base = re.split(r"[\\/]", filename or "")[-1]
-    clean = "".join(ch for ch in base if ch.isprintable()).strip()
-    return clean[:120] or "uploaded comments"
 
 
 def _sniff(head: bytes) -> None:
@@ -88,29 +65,6 @@ def _sniff(head: bytes) -> None:
         raise Unsupported(f"the upload is not UTF-8 text (bad byte at offset {exc.start})") from exc
 
 
-async def _save_upload(upload: UploadFile, folder: Path) -> str:
-    """Stream the upload to a server-chosen name; returns that name's token."""
-    token = uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{token}.upload"
-    first = True
-    size = 0
-    try:
-        with target.open("wb") as out:
-            while chunk := await upload.read(1 << 16):
-                if first:
-                    _sniff(chunk)
-                    first = False
-                size += len(chunk)
-                out.write(chunk)
-        if size == 0:
-            raise BadInput("the uploaded file is empty: it holds no comments")
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    return token
-
-
 def _upload_path(state: AppState, token: str) -> Path:
     if not re.fullmatch(r"[0-9a-f]{32}", token):
         raise BadInput("corrupt job parameters")
@@ -120,7 +74,7 @@ def _upload_path(state: AppState, token: str) -> Path:
 # ------------------------------------------------------------------ the job
 
 
-def tubetalk_handler(state: AppState) -> Any:
+def tubetalk_handler(state: AppState) -> Handler:
     def run(job: Job, progress: Progress) -> str:
         params = job.params
         upload = params.get("upload")
@@ -153,7 +107,8 @@ def tubetalk_handler(state: AppState) -> Any:
                     return state.queue.run_sync(
                         lambda backend: localgenie.extract(
                             text, schema, backend=NoDrafting(backend), **kwargs
-                        )
+                        ),
+                        kind="theme label",
                     )
 
                 labeller = tubetalk.llm_labeller(shared_extract)
@@ -201,8 +156,9 @@ async def create_job(
         params |= {"url": url, "name": url}
         return state.runner.submit(KIND, url, params)
     assert file is not None
-    token = await _save_upload(file, state.settings.upload_dir)
-    name = _display_name(file.filename)
+    empty = "the uploaded file is empty: it holds no comments"
+    token = (await save_upload(file, state.settings.upload_dir, "upload", _sniff, empty)).stem
+    name = display_name(file.filename, "uploaded comments", 120)
     params |= {"upload": token, "name": name}
     try:
         return state.runner.submit(KIND, name, params)
@@ -213,76 +169,76 @@ async def create_job(
 
 # ------------------------------------------------------------------ API
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "bad input (the message says what to fix)"},
-    404: {"description": "no such job, or its report is not ready"},
-    413: {"description": "upload too large"},
-    415: {"description": "the upload is not a text comments file"},
-    429: {"description": "too many jobs queued: retry later"},
-}
+ERRORS = responses(
+    400,
+    404,
+    413,
+    415,
+    429,
+    say={404: "no such job, or its report is not ready", 429: "too many jobs queued: retry later"},
+)
 
 
 @api.post("/tubetalk/jobs", response_model=JobOut, status_code=202, responses=ERRORS)
 async def api_create_job(
-    request: Request,
+    state: State,
     file: Annotated[UploadFile | None, File(description="comments: CSV, JSON or JSONL")] = None,
     url: Annotated[str | None, Form(description="a YouTube video URL (needs network)")] = None,
     themes: Annotated[int | None, Form(description="number of themes (default: by comment count)")] = None,
     llm: Annotated[bool, Form(description="label themes with the server's model")] = False,
 ) -> JSONResponse:
     """Start an analysis; poll the job, or stream its progress from /api/jobs/{id}/events."""
-    job = await create_job(get_state(request), file, url, themes, llm)
-    return JSONResponse(job.public(), status_code=202, headers={"Location": f"/api/tubetalk/jobs/{job.id}"})
+    job = await create_job(state, file, url, themes, llm)
+    headers = {"Location": f"/api/tubetalk/jobs/{job.id}"}
+    return JSONResponse(JobOut.model_validate(job).model_dump(), status_code=202, headers=headers)
 
 
 @api.get("/tubetalk/jobs", response_model=list[JobOut])
-def api_list_jobs(request: Request) -> list[dict[str, Any]]:
-    return [j.public() for j in get_state(request).jobs.recent(KIND)]
+def api_list_jobs(state: State) -> list[JobOut]:
+    return [JobOut.model_validate(j) for j in state.jobs.recent(KIND)]
 
 
 @api.get("/tubetalk/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
-def api_get_job(job_id: str, request: Request) -> dict[str, Any]:
-    return get_state(request).jobs.get(job_id, KIND).public()
+def api_get_job(job_id: str, state: State) -> JobOut:
+    return JobOut.model_validate(state.jobs.get(job_id, KIND))
 
 
 @api.delete("/tubetalk/jobs/{job_id}", status_code=204, responses=ERRORS)
-def api_delete_job(job_id: str, request: Request) -> Response:
-    state = get_state(request)
+def api_delete_job(job_id: str, state: State) -> Response:
     state.jobs.get(job_id, KIND)
     state.jobs.delete(job_id)
     return Response(status_code=204)
 
 
 @api.get("/tubetalk/jobs/{job_id}/report", responses=ERRORS)
-def api_report(job_id: str, request: Request) -> Response:
+def api_report(job_id: str, state: State) -> Response:
     """The report as JSON (the TubeTalkReport model of `localgenie.tubetalk`)."""
-    return Response(_report(get_state(request), job_id).model_dump_json(), media_type="application/json")
+    return Response(_report(state, job_id).model_dump_json(), media_type="application/json")
 
 
 @api.get("/tubetalk/jobs/{job_id}/report.html", response_class=HTMLResponse, responses=ERRORS)
-def api_report_html(job_id: str, request: Request) -> HTMLResponse:
+def api_report_html(job_id: str, state: State) -> HTMLResponse:
     """The self-contained HTML report (inline SVG charts, no scripts)."""
-    html = tubetalk.to_html(_report(get_state(request), job_id))
+    html = tubetalk.to_html(_report(state, job_id))
     # The report carries its own styles and nothing else: no script, no image, no request anywhere.
     csp = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})
 
 
 @api.get("/jobs/{job_id}/events", responses={404: {"description": "no such job"}})
-async def api_job_events(job_id: str, request: Request) -> EventSourceResponse:
+async def api_job_events(job_id: str, request: Request, state: State) -> EventSourceResponse:
     """Server-sent events: ``progress`` (the job as JSON) whenever it changes, then one ``end``."""
-    state = get_state(request)
     state.jobs.get(job_id)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         last = None
         while True:
             job = await asyncio.to_thread(state.jobs.get, job_id)
-            public = job.public()
+            public = JobOut.model_validate(job).model_dump()
             if public != last:
                 last = public
-                public["stage_name"] = STAGE_NAMES.get(job.stage, job.stage)
-                yield {"event": "progress", "data": json.dumps(public)}
+                shown = {**public, "stage_name": STAGE_NAMES.get(job.stage, job.stage)}
+                yield {"event": "progress", "data": json.dumps(shown)}
             if job.finished:
                 yield {"event": "end", "data": json.dumps({"status": job.status})}
                 return
@@ -301,7 +257,9 @@ def tubetalk_page(request: Request, state: State) -> HTMLResponse:
     return _tubetalk_page(request, state, error=None)
 
 
-def _tubetalk_page(request: Request, state: State, *, error: str | None, status: int = 200) -> HTMLResponse:
+def _tubetalk_page(
+    request: Request, state: AppState, *, error: str | None, status: int = 200
+) -> HTMLResponse:
     context = {
         "jobs": state.jobs.recent(KIND),
         "error": error,
@@ -317,9 +275,7 @@ async def tubetalk_submit(
     file: Annotated[UploadFile | None, File()] = None,
     url: Annotated[str | None, Form()] = None,
     themes: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse | HTMLResponse:
-    verify_csrf(request, csrf_token)
     try:
         count = int(themes) if themes.strip() else None
         job = await create_job(state, file, url, count, False)

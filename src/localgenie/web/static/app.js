@@ -108,6 +108,23 @@ async function generateRecipe(form) {
   }
 }
 
+// A live count under a text box with a limit: the server refuses more (and gives the text back), but
+// the user should see it coming while typing or pasting, not after pressing the button.
+function countCharacters(area) {
+  const count = document.getElementById(area.getAttribute("aria-describedby"));
+  const limit = Number(area.dataset.limit);
+  const show = () => {
+    const length = area.value.length;
+    const over = length - limit;
+    count.textContent = over > 0
+      ? `${length.toLocaleString("en")} characters: ${over.toLocaleString("en")} over the limit of ${limit.toLocaleString("en")}`
+      : `${length.toLocaleString("en")} of at most ${limit.toLocaleString("en")} characters`;
+    count.classList.toggle("over", over > 0);
+  };
+  area.addEventListener("input", show);
+  show();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const generator = document.getElementById("generate-form");
   if (generator) {
@@ -118,6 +135,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   const box = document.querySelector("[data-events]");
   if (box) watchJob(box);
+  for (const area of document.querySelectorAll("textarea[data-limit]")) countCharacters(area);
   for (const form of document.querySelectorAll("form[data-autosubmit]")) {
     form.addEventListener("change", () => form.requestSubmit());
   }

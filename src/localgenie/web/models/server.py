@@ -1,0 +1,77 @@
+"""The server's own models (health, models, settings, jobs) and extraction's."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from localgenie.llm import Usage
+
+from .common import Out, rounded
+
+MAX_TEXT = 100_000
+MAX_SCHEMA_TEXT = 200_000
+
+
+class Health(Out):
+    status: str
+    version: str
+    model: str
+    queue_waiting: int
+    queue_capacity: int
+
+
+class ModelOut(Out):
+    name: str
+    description: str
+    status: str = Field(description="ready, not assembled, missing package or missing file")
+    size: int | None
+    selected: bool
+
+
+class SettingsIn(BaseModel):
+    model: str = Field(min_length=1, max_length=40, description="a built-in model name (see /api/models)")
+
+
+class SettingsOut(Out):
+    model: str
+    backend: str
+
+
+class JobOut(Out):
+    """A background job as the API shows it: no parameters (they hold server-side file names), no result
+    body (the report has its own endpoints)."""
+
+    id: str
+    kind: str
+    status: str = Field(description="queued, running, done or failed")
+    title: str
+    stage: str
+    done: int
+    total: int
+    progress: Annotated[float, rounded(4)] = Field(
+        validation_alias="fraction", description="0..1 over all stages"
+    )
+    error: str | None
+    created: str
+    updated: str
+
+
+class ExtractRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT, description="the text to extract from")
+    json_schema: dict[str, Any] | Literal[True] = Field(
+        alias="schema", description="a JSON Schema (2020-12); remote $refs are refused"
+    )
+    max_retries: int = Field(default=2, ge=0, le=5)
+    max_tokens: int = Field(default=1024, ge=16, le=4096)
+
+
+class ExtractResponse(Out):
+    value: Any = Field(description="valid against the schema")
+    attempts: int
+    usage: Usage
+    model: str
+    seconds: Annotated[float, rounded(3)]
