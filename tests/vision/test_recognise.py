@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from localgenie.vision import Photo, propose_regions, recognise
+from localgenie.vision import Photo, open_photo, propose_regions, recognise
 from localgenie.vision.backbone import FeatureExtractor
 from localgenie.vision.head import Head
 from localgenie.vision.labels import Sample
@@ -42,6 +42,33 @@ def test_the_same_item_in_two_photos_is_listed_once(
     result = recognise([leek, photo_of(val_samples, "Leek", 1)], multi=False, extractor=extractor, head=head)
     assert [f.ingredient for f in result.items].count("leek") == 1
     assert result.items[0].regions == 2
+
+
+def test_each_photo_keeps_its_own_answer(
+    val_samples: list[Sample], extractor: FeatureExtractor, head: Head
+) -> None:
+    """Merged for the pantry, but per photo for evaluation and for confirming one photo at a time."""
+    leeks = [photo_of(val_samples, "Leek"), photo_of(val_samples, "Leek", 1)]
+    milk = photo_of(val_samples, "Arla-Standard-Milk")
+    wall = Photo(Image.new("RGB", (800, 600), (236, 236, 230)), "wall", (800, 600))
+    photos = [leeks[0], milk, wall, leeks[1]]
+    result = recognise(photos, extractor=extractor, head=head)
+
+    per_photo = result.by_photo()
+    assert [source for source, _ in per_photo] == [str(leeks[0]), str(milk), "wall", str(leeks[1])]
+    tops = [found[0].ingredient if found else None for _, found in per_photo]
+    assert tops[0] == tops[3] == "leek" and tops[1] == "milk", per_photo
+    assert not [f for f in per_photo[2][1] if f.status == "likely"], "the wall shows nothing certain"
+    for source, found in per_photo:
+        assert all(f.photo == source for f in found)
+        assert len({f.ingredient for f in found}) == len(found), "one entry per ingredient per photo"
+    leek = next(f for f in result.items if f.ingredient == "leek")
+    assert leek.regions == sum(f.regions for _, found in per_photo for f in found if f.ingredient == "leek")
+    assert leek.confidence == max(
+        f.confidence for _, found in per_photo for f in found if f.ingredient == "leek"
+    )
+    sizes = [open_photo(p).image.size for p in (leeks[0], milk, leeks[1])] + [(800, 600)]
+    assert result.regions == sum(len(propose_regions(*size)) for size in sizes)
 
 
 def test_a_bare_wall_yields_nothing_certain(extractor: FeatureExtractor, head: Head) -> None:

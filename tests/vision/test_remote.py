@@ -101,3 +101,9 @@ def test_duplicate_names_across_photos_are_merged(fridge: Path, tmp_path: Path) 
     assert len(requests) == 2
     assert [f.ingredient for f in result.items].count("milk") == 1
     assert result.items[0].regions == 2
+    per_photo = result.by_photo()
+    assert [source for source, _ in per_photo] == [str(fridge), str(second)]
+    assert all(
+        [f.ingredient for f in found] == ["milk", "red bell pepper", "butter"] for _, found in per_photo
+    )
+    assert [f.photo for f in per_photo[1][1]] == [str(second)] * 3

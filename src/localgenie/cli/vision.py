@@ -88,14 +88,13 @@ def recognise(
 def train(
     data: Annotated[Path, typer.Option("--data", help="The Grocery Store Dataset folder.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the head (.npz).")] = PACKAGED_HEAD,
-    shrinkage: Annotated[
-        float | None, typer.Option(help="LDA covariance shrinkage 0..1 (default: Ledoit-Wolf estimate).")
-    ] = None,
     runtime: Annotated[str | None, typer.Option(help="Backbone runtime: onnx or torch.")] = None,
 ) -> None:
-    """Train the classifier head on the train split and report top-1/top-3 on val (features are cached)."""
+    """Train the head on the train split (chosen by cross-validation there) and score it on val."""
+    from dataclasses import asdict
+
     from localgenie.errors import BadInput
-    from localgenie.vision.train import TRAIN_VIEWS
+    from localgenie.vision.fitting import RECIPE, Accuracy
     from localgenie.vision.train import train as train_head
 
     if runtime not in (None, "onnx", "torch"):
@@ -105,22 +104,23 @@ def train(
         if done == total or done % 320 == 0:
             console.print(f"  features ({view}): {done}/{total}")
 
-    report = train_head(data, shrinkage=shrinkage, runtime=runtime, progress=progress)  # type: ignore[arg-type]
+    report = train_head(data, runtime=runtime, progress=progress)  # type: ignore[arg-type]
     report.head.save(out)
-    acc = report.val
+
+    def rounded(acc: Accuracy) -> dict[str, float]:
+        return {key: round(value, 6) for key, value in asdict(acc).items()}
+
     metrics = {
         "train_photos": report.train_count,
-        "val_photos": acc.count,
-        "fine_top1": round(acc.fine_top1, 4),
-        "fine_top3": round(acc.fine_top3, 4),
-        "coarse_top1": round(acc.coarse_top1, 4),
-        "coarse_top3": round(acc.coarse_top3, 4),
-        "shrinkage": shrinkage,
-        "train_views": list(TRAIN_VIEWS),
+        "recipe": asdict(RECIPE),
+        "temperature": report.head.temperature,
+        "train_cv": rounded(report.cv),
+        "val": rounded(report.val),
     }
     out.with_suffix(".metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    console.print(
-        f"val ({acc.count} photos): fine top-1 {acc.fine_top1:.1%}, top-3 {acc.fine_top3:.1%}; "
-        f"coarse top-1 {acc.coarse_top1:.1%}, top-3 {acc.coarse_top3:.1%}"
-    )
+    for name, acc in (("train CV", report.cv), ("val", report.val)):
+        console.print(
+            f"{name} ({acc.count} photos): fine top-1 {acc.fine_top1:.1%}, top-3 {acc.fine_top3:.1%}; "
+            f"coarse top-1 {acc.coarse_top1:.1%}, top-3 {acc.coarse_top3:.1%}"
+        )
     console.print(f"head written to {out} ({out.stat().st_size / 1024:.0f} KiB) in {report.seconds:.0f} s")

@@ -9,6 +9,7 @@ the fine and coarse answers can never contradict each other.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -20,7 +21,8 @@ from localgenie.errors import BadInput, ModelError
 from localgenie.vision.backbone import FEATURE_DIM
 
 HEAD_FILE = "grocery_head.npz"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+TTA_VIEWS = ("full", "flip")  # the test-time views `recognise` knows how to make
 
 Array = npt.NDArray[np.float32]
 
@@ -42,10 +44,17 @@ class Head:
     ingredients: tuple[str, ...]  # per fine class
     centroids: Array  # (n_fine, FEATURE_DIM), unit length: how "grocery-like" a region is
     typicality: Array  # (n_fine,): a low percentile of training cosine to the own centroid
-    temperature: float = 1.0  # logits are divided by it: LDA's raw probabilities are overconfident
+    temperature: float = 1.0  # logits are divided by it (fitted on out-of-fold train logits)
+    # Test-time views of each region whose logits are averaged: "full" (as is) and "flip" (mirrored).
+    tta: tuple[str, ...] = ("full",)
 
     def fine_probabilities(self, features: Array) -> Array:
-        logits = (embed(features) @ self.weights + self.bias) / self.temperature
+        """Class probabilities of regions seen once (features of the regions as they are)."""
+        return self.fine_probabilities_tta([features])
+
+    def fine_probabilities_tta(self, views: Sequence[Array]) -> Array:
+        """Class probabilities from the features of the same regions in several views (`tta`)."""
+        logits = np.mean([embed(f) @ self.weights + self.bias for f in views], axis=0) / self.temperature
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float32)
@@ -73,6 +82,7 @@ class Head:
             centroids=self.centroids.astype(np.float16),
             typicality=self.typicality.astype(np.float32),
             temperature=np.array(self.temperature, dtype=np.float32),
+            tta=np.array(self.tta),
         )
 
 
@@ -90,10 +100,9 @@ def load_head(path: Path | None = None) -> Head:
 def _read(path: Path) -> Head:
     try:
         with np.load(path, allow_pickle=False) as data:
-            if int(data["format_version"]) != FORMAT_VERSION:
-                raise ModelError(
-                    f"{path}: head format {int(data['format_version'])}, expected {FORMAT_VERSION}"
-                )
+            version = int(data["format_version"])
+            if version not in (2, FORMAT_VERSION):  # 2: before test-time views, read as ("full",)
+                raise ModelError(f"{path}: head format {version}, expected {FORMAT_VERSION}")
             head = Head(
                 weights=data["weights"].astype(np.float32),
                 bias=data["bias"].astype(np.float32),
@@ -104,6 +113,7 @@ def _read(path: Path) -> Head:
                 centroids=data["centroids"].astype(np.float32),
                 typicality=data["typicality"].astype(np.float32),
                 temperature=float(data["temperature"]),
+                tta=tuple(str(x) for x in data["tta"]) if version >= 3 else ("full",),
             )
     except FileNotFoundError:
         raise ModelError(
@@ -113,4 +123,6 @@ def _read(path: Path) -> Head:
         raise ModelError(f"{path}: not a usable vision head ({exc}); run `genie vision train`") from None
     if head.weights.shape != (FEATURE_DIM, len(head.fine)) or len(head.ingredients) != len(head.fine):
         raise ModelError(f"{path}: the head's shapes do not match ({head.weights.shape}); retrain it")
+    if not head.tta or not set(head.tta) <= set(TTA_VIEWS):
+        raise ModelError(f"{path}: unknown test-time views {head.tta}; retrain it with this version")
     return head

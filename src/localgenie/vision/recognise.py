@@ -56,10 +56,14 @@ class Found:
 
 @dataclass
 class Recognition:
+    """What the photos show.  ``items`` is merged across photos: one entry per ingredient, from the
+    region (of any photo) that was most confident; ``by_photo()`` keeps each photo's own list."""
+
     items: list[Found] = field(default_factory=list)
     photos: int = 0
     regions: int = 0
     seconds: float = 0.0
+    per_photo: list[tuple[str, list[Found]]] = field(default_factory=list)
 
     @property
     def likely(self) -> list[Found]:
@@ -68,6 +72,15 @@ class Recognition:
     @property
     def maybe(self) -> list[Found]:
         return [f for f in self.items if f.status == "maybe"]
+
+    def by_photo(self) -> list[tuple[str, list[Found]]]:
+        """``(photo, items)`` for every photo in the order given, each list merged within its photo only.
+
+        What evaluation needs (two photos of apples are two answers, one of them may be wrong) and what
+        a confirm step shows when it asks about one photo at a time.  A photo in which nothing was
+        recognised has an empty list.
+        """
+        return list(self.per_photo)
 
 
 def propose_regions(width: int, height: int, *, multi: bool = True) -> list[Box]:
@@ -121,57 +134,99 @@ def recognise(
     likely: float = LIKELY,
     maybe: float = MAYBE,
 ) -> Recognition:
-    """Recognise ingredients in ``photos``; ``multi=False`` treats each photo as one item (faster)."""
+    """Recognise ingredients in ``photos``; ``multi=False`` treats each photo as one item (faster).
+
+    Items are merged across photos: two photos of apples give one "apple" (the most confident one,
+    with ``regions`` counting every region of every photo that agreed).  That is what a pantry wants
+    from "photograph the fridge shelf by shelf"; to score a classifier or to confirm photo by photo,
+    use `Recognition.by_photo`, which keeps each photo's own items.
+    """
     start = time.perf_counter()
     head = head or load_head()
     extractor = extractor or get_extractor(runtime)
-    best: dict[str, Found] = {}
-    counts: dict[str, int] = {}
+    per_photo: list[tuple[str, list[Found]]] = []
     total_regions = 0
     for item in photos:
         photo = item if isinstance(item, Photo) else open_photo(item)
-        boxes = propose_regions(*photo.image.size, multi=multi)
-        total_regions += len(boxes)
-        features = np.concatenate(
-            [
-                extractor(np.stack([to_input(photo.image, box) for box in boxes[i : i + BATCH]]))
-                for i in range(0, len(boxes), BATCH)
-            ]
+        found, regions = _recognise_photo(photo, head, extractor, multi=multi, likely=likely, maybe=maybe)
+        per_photo.append((photo.source, found))
+        total_regions += regions
+    return Recognition(
+        merge_photos([found for _, found in per_photo]),
+        len(photos),
+        total_regions,
+        time.perf_counter() - start,
+        per_photo,
+    )
+
+
+def _recognise_photo(
+    photo: Photo, head: Head, extractor: FeatureExtractor, *, multi: bool, likely: float, maybe: float
+) -> tuple[list[Found], int]:
+    """One photo's items (one per ingredient, its most confident region) and how many regions it had."""
+    boxes = propose_regions(*photo.image.size, multi=multi)
+    inputs = np.stack([to_input(photo.image, box) for box in boxes])
+    views = {"full": inputs, "flip": inputs[..., ::-1]}  # a mirrored input is a mirrored region
+    batch = max(1, BATCH // len(head.tta))
+    per_view: dict[str, list[npt.NDArray[np.float32]]] = {view: [] for view in head.tta}
+    for i in range(0, len(boxes), batch):
+        # All views of a chunk in one backbone call: a single photo with flip is one batch of two.
+        chunk = np.concatenate([views[view][i : i + batch] for view in head.tta])
+        out = extractor(np.ascontiguousarray(chunk))
+        size = len(out) // len(head.tta)
+        for k, view in enumerate(head.tta):
+            per_view[view].append(out[k * size : (k + 1) * size])
+    view_features = [np.concatenate(per_view[view]) for view in head.tta]
+    features = view_features[0]
+    fine_probs = head.fine_probabilities_tta(view_features)
+    names, probs = _ingredient_probabilities(head, fine_probs)
+    top_fine = np.argmax(fine_probs, axis=1)
+    typical = head.similarity(features, top_fine) >= head.typicality[top_fine] - TYPICALITY_MARGIN
+    best: dict[str, Found] = {}
+    counts: dict[str, int] = {}
+    for r, box in enumerate(boxes):
+        order = np.argsort(-probs[r])
+        top = int(order[0])
+        confidence = float(probs[r, top])
+        # The whole frame of a one-item photo is never background, whatever its similarity says.
+        if confidence < maybe or (not typical[r] and not (r == 0 and not multi)):
+            continue
+        name = names[top]
+        counts[name] = counts.get(name, 0) + 1
+        fine = _best_fine(head, fine_probs[r], name)
+        if name in best and best[name].confidence >= confidence:
+            continue
+        best[name] = Found(
+            ingredient=name,
+            confidence=confidence,
+            status="likely" if confidence >= likely else "maybe",
+            label=head.fine[fine],
+            coarse=head.coarse[int(head.fine_to_coarse[fine])],
+            photo=photo.source,
+            box=box,
+            regions=0,
+            alternatives=tuple((names[int(j)], float(probs[r, j])) for j in order[1:3]),
         )
-        fine_probs = head.fine_probabilities(features)
-        names, probs = _ingredient_probabilities(head, fine_probs)
-        top_fine = np.argmax(fine_probs, axis=1)
-        typical = head.similarity(features, top_fine) >= head.typicality[top_fine] - TYPICALITY_MARGIN
-        for r, box in enumerate(boxes):
-            order = np.argsort(-probs[r])
-            top = int(order[0])
-            confidence = float(probs[r, top])
-            # The whole frame of a one-item photo is never background, whatever its similarity says.
-            if confidence < maybe or (not typical[r] and not (r == 0 and not multi)):
-                continue
-            name = names[top]
-            counts[name] = counts.get(name, 0) + 1
-            fine = _best_fine(head, fine_probs[r], name)
-            if name in best and best[name].confidence >= confidence:
-                continue
-            best[name] = Found(
-                ingredient=name,
-                confidence=confidence,
-                status="likely" if confidence >= likely else "maybe",
-                label=head.fine[fine],
-                coarse=head.coarse[int(head.fine_to_coarse[fine])],
-                photo=photo.source,
-                box=box,
-                regions=0,
-                alternatives=tuple((names[int(j)], float(probs[r, j])) for j in order[1:3]),
-            )
-    return Recognition(merged(best, counts), len(photos), total_regions, time.perf_counter() - start)
+    return merged(best, counts), len(boxes)
 
 
 def merged(best: dict[str, Found], counts: dict[str, int]) -> list[Found]:
     """Likely items first, then maybes, each by confidence; ``regions`` says how many regions agreed."""
     ordered = sorted(best.values(), key=lambda f: (f.status != "likely", -f.confidence, f.ingredient))
     return [replace(f, regions=counts[f.ingredient]) for f in ordered]
+
+
+def merge_photos(per_photo: Sequence[Sequence[Found]]) -> list[Found]:
+    """One entry per ingredient across photos: the most confident (the earlier photo on a tie), with
+    ``regions`` summed over the photos."""
+    best: dict[str, Found] = {}
+    counts: dict[str, int] = {}
+    for found in per_photo:
+        for f in found:
+            counts[f.ingredient] = counts.get(f.ingredient, 0) + f.regions
+            if f.ingredient not in best or f.confidence > best[f.ingredient].confidence:
+                best[f.ingredient] = f
+    return merged(best, counts)
 
 
 def _best_fine(head: Head, fine_probs: npt.NDArray[np.float32], ingredient: str) -> int:

@@ -28,7 +28,15 @@ from localgenie.errors import SchemaViolation
 from localgenie.llm import Backend, Message
 from localgenie.structured import complete_details
 from localgenie.vision.images import Photo, open_photo
-from localgenie.vision.recognise import LIKELY, MAYBE, Found, Recognition, merged, recognise
+from localgenie.vision.recognise import (
+    LIKELY,
+    MAYBE,
+    Found,
+    Recognition,
+    merge_photos,
+    merged,
+    recognise,
+)
 
 SEND_SIDE = 1024  # enough detail for labels; a larger upload costs tokens and time
 MAX_RETRIES = 1
@@ -99,12 +107,14 @@ def recognise_remote(
     likely: float = LIKELY,
     maybe: float = MAYBE,
 ) -> Recognition:
-    """The vision-server twin of `recognise`: the same `Recognition`, merged per ingredient name."""
+    """The vision-server twin of `recognise`: the same `Recognition`, merged per ingredient name
+    across photos, with `Recognition.by_photo` for each photo's own answer."""
     start = time.perf_counter()
-    best: dict[str, Found] = {}
-    counts: dict[str, int] = {}
+    per_photo: list[tuple[str, list[Found]]] = []
     for item in photos:
         photo = item if isinstance(item, Photo) else open_photo(item)
+        best: dict[str, Found] = {}
+        counts: dict[str, int] = {}
         for seen in ask_about_photo(backend, photo).items:
             name = " ".join(seen.name.lower().split())
             if seen.confidence < maybe or not name:
@@ -123,7 +133,9 @@ def recognise_remote(
                 regions=0,
                 quantity=seen.count,
             )
-    return Recognition(merged(best, counts), len(photos), len(photos), time.perf_counter() - start)
+        per_photo.append((photo.source, merged(best, counts)))
+    items = merge_photos([found for _, found in per_photo])
+    return Recognition(items, len(photos), len(photos), time.perf_counter() - start, per_photo)
 
 
 def recognise_configured(

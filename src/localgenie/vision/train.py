@@ -1,10 +1,14 @@
-"""``genie vision train``: fit the classifier head on the Grocery Store Dataset, evaluate it on val.
+"""``genie vision train``: fit the classifier head on the train split, then score it once on val.
 
 Features of every photo are computed once by the frozen backbone and cached under
-``cache_dir()/vision`` (minutes on two cores), so retraining the head takes seconds.  Training photos
-are seen five ways — as taken, mirrored, and three seeded random zooms — because shelf regions show items
-partly and at other scales than the dataset's close-ups.  Everything is seeded: the same command gives
-the same head.
+``cache_dir()/vision`` (minutes on two cores), so retraining the head takes seconds to minutes.  Training
+photos are seen several ways (`RECIPE.views`: as taken, mirrored, seeded random crops...) because shelf
+regions show items partly and at other scales than the dataset's close-ups.
+
+Everything that is chosen — the kind of head, its regularisation, the views, the temperature — is
+chosen by cross-validation inside train (`localgenie.vision.fitting`); val is only scored, so its
+figure measures photos the model and its maker never saw.  Everything is seeded: the same command
+gives the same head.
 """
 
 from __future__ import annotations
@@ -13,28 +17,30 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from PIL import ImageOps
+from PIL import Image, ImageEnhance, ImageOps
 
 from localgenie.config import cache_dir
 from localgenie.vision.backbone import FEATURE_DIM, Runtime, get_extractor
-from localgenie.vision.head import Head, embed
-from localgenie.vision.images import open_photo, to_input
-from localgenie.vision.labels import (
-    GroceryClasses,
-    Sample,
-    grocery_root,
-    ingredient_for,
-    load_classes,
-    load_split,
+from localgenie.vision.fitting import (
+    RECIPE,
+    Accuracy,
+    Recipe,
+    build_head,
+    cross_validate,
+    fit_linear,
+    score,
+    stacked,
 )
+from localgenie.vision.head import Head
+from localgenie.vision.images import open_photo, to_input
+from localgenie.vision.labels import GroceryClasses, Sample, grocery_root, load_classes, load_split
 
-TRAIN_VIEWS = ("full", "flip", "zoom", "zoom2", "zoom3")
 BATCH = 16
 CACHE_VERSION = "v1"
 
@@ -43,35 +49,58 @@ Array = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
-class Accuracy:
-    fine_top1: float
-    fine_top3: float
-    coarse_top1: float
-    coarse_top3: float
-    count: int
-
-
-@dataclass(frozen=True)
 class TrainReport:
     head: Head
-    val: Accuracy
+    cv: Accuracy  # out-of-fold on train (`fitting.session_folds`)
+    val: Accuracy  # the untouched val split
     train_count: int
     seconds: float
 
 
 def _view_input(sample: Sample, view: str, index: int) -> Array:
+    """One training view of a photo: each is seeded per photo and view, so every run sees the same."""
     image = open_photo(sample.path).image
     if view == "flip":
         image = ImageOps.mirror(image)
     if view.startswith("zoom"):
         # Seeded per photo and view: the same crop every run ("zoom" keeps its first seeding).
         rng = random.Random(index if view == "zoom" else f"{view}:{index}")
-        scale = rng.uniform(0.55, 0.85)
+        return to_input(image, _random_crop(rng, image.size, 0.55, 0.85))
+    if view.startswith("tile"):
+        # What a shelf tile sees of an item: a smaller part of it (35-60% of each side), sometimes mirrored.
+        rng = random.Random(f"{view}:{index}")
+        if rng.random() < 0.5:
+            image = ImageOps.mirror(image)
+        return to_input(image, _random_crop(rng, image.size, 0.35, 0.6))
+    if view.startswith("jitter"):
+        # Other light and white balance than the shop's: brightness, contrast, saturation, a crop, a flip.
+        rng = random.Random(f"{view}:{index}")
+        if rng.random() < 0.5:
+            image = ImageOps.mirror(image)
+        for enhancer in (ImageEnhance.Brightness, ImageEnhance.Contrast, ImageEnhance.Color):
+            image = enhancer(image).enhance(rng.uniform(0.65, 1.35))
+        return to_input(image, _random_crop(rng, image.size, 0.7, 1.0))
+    if view.startswith("small"):
+        # The item smaller in the frame, on a plain background: a tile that holds a whole item and wall.
+        rng = random.Random(f"{view}:{index}")
+        scale = rng.uniform(0.5, 0.8)
         width, height = image.size
-        cw, ch = int(width * scale), int(height * scale)
-        left, top = rng.randint(0, width - cw), rng.randint(0, height - ch)
-        return to_input(image, (left, top, left + cw, top + ch))
+        shade = rng.randint(150, 245)
+        canvas = Image.new("RGB", image.size, (shade, shade, max(0, shade - rng.randint(0, 12))))
+        small = image.resize((int(width * scale), int(height * scale)), Image.Resampling.BICUBIC)
+        canvas.paste(small, (rng.randint(0, width - small.width), rng.randint(0, height - small.height)))
+        return to_input(canvas)
     return to_input(image)
+
+
+def _random_crop(
+    rng: random.Random, size: tuple[int, int], low: float, high: float
+) -> tuple[int, int, int, int]:
+    scale = rng.uniform(low, high)
+    width, height = size
+    cw, ch = int(width * scale), int(height * scale)
+    left, top = rng.randint(0, width - cw), rng.randint(0, height - ch)
+    return (left, top, left + cw, top + ch)
 
 
 def features_for(
@@ -100,100 +129,38 @@ def features_for(
     return out
 
 
-def fit_head(
-    features: Array, labels: npt.NDArray[np.int64], classes: GroceryClasses, shrinkage: float | None = None
-) -> Head:
-    """Linear discriminant analysis on embedded features (see `embed`), as one affine map.
-
-    LDA with Ledoit-Wolf shrinkage beat multinomial logistic regression on val by 4-5 points (fine
-    top-1): the training photos come in long series from the same shelves, and a shared, shrunk
-    covariance generalises across shops better than per-class weights fitted to those series.
-    """
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-
-    embedded = embed(features)
-    model = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto" if shrinkage is None else shrinkage)
-    model.fit(embedded, labels)
-    n_fine = len(classes.fine)
-    weights = np.zeros((FEATURE_DIM, n_fine), dtype=np.float32)
-    bias = np.full(n_fine, -1e4, dtype=np.float32)  # classes absent from the training data: never predicted
-    fitted = model.classes_.astype(np.int64)
-    weights[:, fitted] = model.coef_.T
-    bias[fitted] = model.intercept_
-    units = embedded
-    centroids = np.zeros((n_fine, FEATURE_DIM), dtype=np.float32)
-    typicality = np.zeros(n_fine, dtype=np.float32)
-    for k in fitted:
-        own = units[labels == k]
-        centre = own.mean(axis=0)
-        centre /= np.linalg.norm(centre) + 1e-6
-        centroids[k] = centre
-        typicality[k] = np.percentile(own @ centre, 5)
-    return Head(
-        weights=weights,
-        bias=bias,
-        fine=classes.fine,
-        coarse=classes.coarse,
-        fine_to_coarse=np.array(classes.fine_to_coarse, dtype=np.int64),
-        ingredients=tuple(ingredient_for(name) for name in classes.fine),
-        centroids=centroids,
-        typicality=typicality,
-    )
-
-
-def evaluate(head: Head, features: Array, samples: list[Sample]) -> Accuracy:
-    fine_probs = head.fine_probabilities(features)
-    coarse_probs = head.coarse_probabilities(fine_probs)
-    fine = np.array([s.fine for s in samples])
-    coarse = np.array([s.coarse for s in samples])
-
-    def top(probs: Array, truth: npt.NDArray[np.int64], k: int) -> float:
-        best = np.argsort(-probs, axis=1)[:, :k]
-        return float(np.mean(np.any(best == truth[:, None], axis=1)))
-
-    return Accuracy(
-        fine_top1=top(fine_probs, fine, 1),
-        fine_top3=top(fine_probs, fine, 3),
-        coarse_top1=top(coarse_probs, coarse, 1),
-        coarse_top3=top(coarse_probs, coarse, 3),
-        count=len(samples),
-    )
+def evaluate(head: Head, features: Mapping[str, Array], samples: list[Sample]) -> Accuracy:
+    """Top-1/top-3 of ``head`` on ``samples`` given their features per test-time view (``head.tta``)."""
+    probs = head.fine_probabilities_tta([features[view] for view in head.tta])
+    classes = GroceryClasses(head.fine, head.coarse, tuple(int(c) for c in head.fine_to_coarse))
+    return score(probs, samples, classes)
 
 
 def train(
     data: Path,
     *,
-    shrinkage: float | None = None,
+    recipe: Recipe = RECIPE,
     runtime: Runtime | None = None,
     progress: Progress | None = None,
 ) -> TrainReport:
-    """Features (cached) → head → accuracy on val.  Writes nothing but the feature cache."""
+    """Features (cached) → cross-validation on train → head fitted on all of train → scored on val.
+
+    Writes nothing but the feature cache.
+    """
     start = time.perf_counter()
     root = grocery_root(data.resolve())  # the feature cache is keyed by absolute photo paths
     classes = load_classes(root)
     train_samples = load_split(root, "train")
     val_samples = load_split(root, "val")
-    blocks = [features_for(train_samples, view, runtime=runtime, progress=progress) for view in TRAIN_VIEWS]
-    labels = np.array([s.fine for s in train_samples] * len(TRAIN_VIEWS), dtype=np.int64)
-    head = fit_head(np.concatenate(blocks), labels, classes, shrinkage)
-    val_features = features_for(val_samples, "full", runtime=runtime, progress=progress)
-    head = replace(head, temperature=fit_temperature(head, val_features, val_samples))
-    accuracy = evaluate(head, val_features, val_samples)
-    return TrainReport(head, accuracy, len(train_samples), time.perf_counter() - start)
-
-
-def fit_temperature(head: Head, features: Array, samples: list[Sample]) -> float:
-    """The one scalar that makes confidences honest (least negative log-likelihood on ``samples``).
-
-    Fitted on val because the train photos are near-duplicates of each other (a train-only holdout is
-    97% right and would call the model well calibrated).  It rescales logits, so it changes no ranking
-    and no top-k accuracy; it only decides what "likely" and "maybe" mean.
-    """
-    truth = np.array([s.fine for s in samples])
-    best, best_loss = 1.0, float("inf")
-    for temperature in np.exp(np.linspace(np.log(0.5), np.log(20.0), 80)):
-        probs = replace(head, temperature=float(temperature)).fine_probabilities(features)
-        loss = float(-np.mean(np.log(probs[np.arange(len(truth)), truth] + 1e-9)))
-        if loss < best_loss:
-            best, best_loss = float(temperature), loss
-    return round(best, 3)
+    views = tuple(dict.fromkeys(("full", *recipe.views, *recipe.tta)))
+    blocks = {view: features_for(train_samples, view, runtime=runtime, progress=progress) for view in views}
+    cv = cross_validate(blocks, train_samples, classes, recipe)
+    rows = np.arange(len(train_samples))
+    embedded = stacked(blocks, recipe.views, rows)
+    labels = np.tile(np.array([s.fine for s in train_samples], dtype=np.int64), len(recipe.views))
+    weights, bias = fit_linear(embedded, labels, len(classes.fine), recipe)
+    head = build_head(weights, bias, embedded, labels, classes, cv.temperature, recipe.tta)
+    val = {view: features_for(val_samples, view, runtime=runtime, progress=progress) for view in recipe.tta}
+    return TrainReport(
+        head, cv.accuracy, evaluate(head, val, val_samples), len(train_samples), time.perf_counter() - start
+    )
