@@ -112,7 +112,9 @@ def test_a_result_with_an_error_is_wrong_even_if_nothing_was_expected() -> None:
 def test_summary_per_level_and_overall() -> None:
     results = [
         TaskResult("s1", "simple", {"a": 1}, got={"a": 1}, schema_valid=True, seconds=1.0, attempts=1),
-        TaskResult("s2", "simple", {"a": 1, "b": 2}, got={"a": 2}, schema_valid=True, seconds=3.0, attempts=2),
+        TaskResult(
+            "s2", "simple", {"a": 1, "b": 2}, got={"a": 2}, schema_valid=True, seconds=3.0, attempts=2
+        ),
         TaskResult(
             "c1", "complex", {"x": "y"}, error="SchemaViolation", refused=True, seconds=10.0, attempts=3
         ),

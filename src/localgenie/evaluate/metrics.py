@@ -157,7 +157,7 @@ class TaskResult:
 
     @property
     def counts(self) -> tuple[int, int, int]:
-        """Leaf ``(tp, fp, fn)``; ``expect_error`` tasks have no expected leaves and are left out (0, 0, 0)."""
+        """Leaf ``(tp, fp, fn)``; ``expect_error`` tasks have no expected leaves: ``(0, 0, 0)``."""
         if self.expect_error:
             return 0, 0, 0
         return field_scores(self.expected, self.got)
