@@ -44,3 +44,5 @@ def _no_remote_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests choose their backend explicitly; a developer's GENIE_BASE_URL must not leak in."""
     for name in ("GENIE_BASE_URL", "GENIE_API_KEY", "GENIE_MODEL"):
         monkeypatch.delenv(name, raising=False)
+    # Nor may the suite write to a developer's extraction log: tests of the log turn it on themselves.
+    monkeypatch.setenv("GENIE_LOG", "0")

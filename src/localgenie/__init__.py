@@ -3,12 +3,15 @@
     import localgenie
     person = localgenie.extract("My name is John, 30.", Person)      # a Pydantic instance
     data = localgenie.extract(text, {"type": "object", ...})         # a dict, valid against the schema
+    data = localgenie.extract(text, "name, age int, bio: one sentence")  # a concise schema
+    people = localgenie.extract_many(text, Person)                   # every person in the text
 
 Everything runs offline on an embedded model by default (``tiny`` or
 ``default``); pass ``base_url=`` (or set ``GENIE_BASE_URL``) to use any
 OpenAI-compatible server instead.
 """
 
+from .api import extract, extract_details, extract_many, resolve_schema
 from .errors import (
     BackendError,
     BadInput,
@@ -17,10 +20,12 @@ from .errors import (
     ModelError,
     ModelNotFound,
     SchemaError,
+    SchemaSyntaxError,
     SchemaViolation,
 )
 from .llm import Backend, GenerationOptions, Message, Response, Usage, get_backend, list_models
-from .structured import Extraction, extract, extract_details, load_schema
+from .structured import Extraction, load_schema
+from .structured.dsl import schema_from_dsl
 
 __version__ = "0.1.0"
 
@@ -37,12 +42,16 @@ __all__ = [
     "ModelNotFound",
     "Response",
     "SchemaError",
+    "SchemaSyntaxError",
     "SchemaViolation",
     "Usage",
     "__version__",
     "extract",
     "extract_details",
+    "extract_many",
     "get_backend",
     "list_models",
     "load_schema",
+    "resolve_schema",
+    "schema_from_dsl",
 ]

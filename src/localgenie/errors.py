@@ -26,6 +26,17 @@ class SchemaError(BadInput):
     """The JSON Schema is unreadable, invalid, or uses something Genie refuses."""
 
 
+class SchemaSyntaxError(SchemaError):
+    """A concise schema (``'name, age int'``) does not parse: ``line``/``column`` (1-based) say where."""
+
+    def __init__(self, message: str, *, position: int, line: int, column: int, expected: str):
+        super().__init__(message)
+        self.position = position
+        self.line = line
+        self.column = column
+        self.expected = expected
+
+
 class ContextOverflow(BadInput):
     """The text does not fit in the model's context window."""
 
@@ -78,3 +89,8 @@ class SchemaViolation(GenieError):
         self.attempts = attempts
         self.usage = usage
         self.raw = raw
+
+
+class GenieWarning(UserWarning):
+    """Something went wrong that does not stop the work (e.g. the extraction log is unusable): the CLI
+    prints it as ``genie: warning: ...``."""

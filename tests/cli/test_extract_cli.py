@@ -44,10 +44,13 @@ def test_json_lines_batch_reads_stdin_and_writes_one_line_each(person_schema: di
     result = genie(
         "extract", "-m", "tiny", "-s", PERSON, "--json-lines", "-", stdin="\n".join(lines).encode()
     )
-    assert result.returncode == 0, result.stderr.decode()
     outputs = [json.loads(line) for line in result.stdout.decode().splitlines()]
-    assert len(outputs) == 3
-    assert all(schema_errors(person_schema, value) == [] for value in outputs)
+    # Output line N answers input line N: the blank line gets an error record, it is not dropped.
+    assert len(outputs) == 4
+    assert outputs[2] == {"error": {"type": "BadInput", "message": "line 3 is blank"}, "line": 3}
+    assert all(schema_errors(person_schema, value) == [] for value in outputs[:2] + outputs[3:])
+    assert result.returncode == 3
+    assert b"line 3 is blank" in result.stderr
 
 
 def test_models_lists_the_built_in_models() -> None:

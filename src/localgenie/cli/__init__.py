@@ -8,13 +8,17 @@ after retries, 4 model or backend failure, 1 anything unexpected.
 from __future__ import annotations
 
 import sys
+import warnings
+from typing import Any
 
 import typer
 
-from ..errors import GenieError
+from ..errors import GenieError, GenieWarning
 from . import extract as extract_cli
 from . import kitchen as kitchen_cli
+from . import logs as logs_cli
 from . import models as models_cli
+from . import schemas as schemas_cli
 from . import tubetalk as tubetalk_cli
 from . import vision as vision_cli
 from . import web as web_cli
@@ -27,6 +31,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("extract", help=extract_cli.__doc__)(extract_cli.extract_command)
+app.add_typer(schemas_cli.app, name="schemas")
+app.command("logs", help=logs_cli.logs_command.__doc__)(logs_cli.logs_command)
 app.add_typer(models_cli.app, name="models")
 app.add_typer(kitchen_cli.app, name="kitchen")
 app.command("order", help=kitchen_cli.order.__doc__)(kitchen_cli.order)
@@ -35,7 +41,18 @@ app.add_typer(vision_cli.app, name="vision")
 app.command("serve", help=web_cli.serve.__doc__)(web_cli.serve)
 
 
+def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    if issubclass(category, GenieWarning):
+        print(f"genie: warning: {message}", file=sys.stderr)
+    else:
+        _default_show_warning(message, category, *args, **kwargs)
+
+
+_default_show_warning = warnings.showwarning
+
+
 def main() -> None:
+    warnings.showwarning = _show_warning  # Genie's own warnings read like its errors
     try:
         app()
     except GenieError as error:

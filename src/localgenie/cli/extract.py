@@ -1,4 +1,8 @@
-"""Extract JSON matching a schema from text: genie extract --schema FILE [TEXT | -]."""
+"""Extract JSON matching a schema from text: genie extract --schema SCHEMA [TEXT | -].
+
+SCHEMA is a JSON Schema file or text, a saved name (genie schemas save), or a concise schema such as
+'name, age int, bio: a one-sentence bio' (genie schemas dsl --help shows the syntax).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,16 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 
+from ..api import ResolvedSchema, extract_details, resolve
 from ..errors import BadInput, SchemaViolation
-from ..llm import get_backend
-from ..structured import DEFAULT_MAX_RETRIES, extract_details, load_schema
+from ..llm import Backend, get_backend
+from ..structured import DEFAULT_MAX_RETRIES, Extraction
+from .batch import error_record, progress_bar, read_lines
 
 stderr = Console(stderr=True)
 
@@ -27,25 +32,24 @@ def _read_stdin() -> str:
         raise BadInput(f"standard input is not UTF-8 text (bad byte at offset {exc.start})") from None
 
 
-def _line_text(line: str) -> str:
-    """A JSON-lines input line is raw text, or a JSON string when it needs newlines inside."""
-    if line.startswith('"'):
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            return line
-        if isinstance(value, str):
-            return value
-    return line
-
-
 def extract_command(
     text: Annotated[
         str | None, typer.Argument(help="The text, or - (or nothing) to read standard input.")
     ] = None,
     schema: Annotated[
-        Path, typer.Option("--schema", "-s", help="JSON Schema file (draft 2020-12).")
-    ] = Path(),
+        str,
+        typer.Option(
+            "--schema",
+            "-s",
+            help="JSON Schema file or text, a saved schema name, or a concise schema: 'name, age int'.",
+        ),
+    ] = "",
+    multi: Annotated[
+        bool,
+        typer.Option(
+            "--multi", help='The schema is for one item: answer {"items": [...]}, every one in the text.'
+        ),
+    ] = False,
     model: Annotated[
         str | None,
         typer.Option("--model", "-m", help="tiny, default, a .gguf path, or a server's model name."),
@@ -61,8 +65,14 @@ def extract_command(
         str | None, typer.Option("--api-key", help="API key for --base-url (env GENIE_API_KEY).")
     ] = None,
     json_lines: Annotated[
-        bool, typer.Option("--json-lines", help="One input text per line; one JSON object per line out.")
-    ] = False,
+        str | None,
+        typer.Option(
+            "--json-lines",
+            metavar="FILE|-",
+            help="One text per line of FILE (or standard input: -); one JSON line out per input line, "
+            'an {"error": ..., "line": N} record for a line that failed.',
+        ),
+    ] = None,
     max_retries: Annotated[
         int, typer.Option(min=0, max=10, help="Retries after an invalid answer.")
     ] = DEFAULT_MAX_RETRIES,
@@ -70,53 +80,106 @@ def extract_command(
         int | None,
         typer.Option(min=16, help="Most tokens one answer may take (default: sized from schema and text)."),
     ] = None,
+    no_log: Annotated[
+        bool, typer.Option("--no-log", help="Do not write this run to the extraction log (env GENIE_LOG=0).")
+    ] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Report attempts, tokens and time on stderr.")
     ] = False,
 ) -> None:
-    if schema == Path():
-        raise BadInput("--schema FILE is required")
-    json_schema = load_schema(schema)
+    if not schema:
+        raise BadInput(
+            "--schema is required: a JSON Schema file, a saved name, or fields like 'name, age int'"
+        )
+    if json_lines is not None and text is not None:
+        hint = f"use --json-lines {text}" if Path(text).is_file() else "drop TEXT"
+        raise BadInput(
+            f"--json-lines {json_lines} reads the texts from there, so TEXT {text!r} has no use: {hint}"
+        )
+    resolved = resolve(schema)
+    if json_lines is not None:
+        lines = read_lines(json_lines)  # before loading the model: a missing file fails in no time
+        backend = get_backend(model, base_url=base_url, api_key=api_key)
+        _batch(lines, resolved, backend, multi, max_retries, max_tokens, not no_log, verbose)
+        return
     source = _read_stdin() if text in (None, "-") else text
     assert source is not None
     backend = get_backend(model, base_url=base_url, api_key=api_key)
-    if not json_lines:
-        started = time.perf_counter()
-        result = extract_details(
-            source, json_schema, backend=backend, max_retries=max_retries, max_tokens=max_tokens
-        )
-        print(json.dumps(result.value, ensure_ascii=False))
-        if verbose:
-            _report(
-                result.attempts,
-                result.usage.prompt_tokens,
-                result.usage.completion_tokens,
-                result.usage.forward_passes,
-                time.perf_counter() - started,
-            )
-        return
-    lines = [_line_text(line) for line in source.splitlines() if line.strip()]
+    started = time.perf_counter()
+    result = _run(source, resolved, backend, multi, max_retries, max_tokens, not no_log)
+    print(json.dumps(result.value, ensure_ascii=False))
+    if verbose:
+        _report(result, time.perf_counter() - started)
+
+
+def _run(
+    text: str,
+    resolved: ResolvedSchema,
+    backend: Backend,
+    multi: bool,
+    max_retries: int,
+    max_tokens: int | None,
+    log: bool,
+) -> Extraction[Any]:
+    return extract_details(
+        text,
+        resolved,
+        backend=backend,
+        multi=multi,
+        log=log,
+        max_retries=max_retries,
+        max_tokens=max_tokens,
+    )
+
+
+def _batch(
+    lines: list[Any],
+    resolved: ResolvedSchema,
+    backend: Backend,
+    multi: bool,
+    max_retries: int,
+    max_tokens: int | None,
+    log: bool,
+    verbose: bool,
+) -> None:
     failed = 0
-    with Progress(console=stderr, transient=True) as progress:
+    started = time.perf_counter()
+    with progress_bar(stderr) as progress:
         task = progress.add_task("extracting", total=len(lines))
-        for number, line in enumerate(lines, start=1):
-            try:
-                result = extract_details(
-                    line, json_schema, backend=backend, max_retries=max_retries, max_tokens=max_tokens
-                )
-            except (BadInput, SchemaViolation) as error:
-                failed += 1
-                stderr.print(f"genie: line {number}: {error}", highlight=False, markup=False)
+        for line in lines:
+            record: Any
+            if line.text is None:
+                record, problem = error_record(line.number, line.problem), line.problem
             else:
-                print(json.dumps(result.value, ensure_ascii=False), flush=True)
+                try:
+                    record = _run(line.text, resolved, backend, multi, max_retries, max_tokens, log).value
+                    problem = None
+                except (BadInput, SchemaViolation) as error:
+                    record, problem = error_record(line.number, error), f"line {line.number}: {error}"
+            if problem is not None:
+                failed += 1
+                stderr.print(f"genie: {problem}", highlight=False, markup=False)
+                progress.update(task, description=f"extracting ({failed} failed)")
+            print(json.dumps(record, ensure_ascii=False), flush=True)
             progress.advance(task)
+    if verbose:
+        seconds = time.perf_counter() - started
+        stderr.print(
+            f"{len(lines)} lines, {len(lines) - failed} ok, {failed} failed, {seconds:.1f} s "
+            f"({len(lines) / seconds:.2f} lines/s)",
+            highlight=False,
+        )
     if failed:
-        raise SchemaViolation(f"{failed} of {len(lines)} lines gave no valid output (see above)")
+        raise SchemaViolation(
+            f"{failed} of {len(lines)} lines gave no valid output (error records on stdout, reasons above)"
+        )
 
 
-def _report(attempts: int, prompt: int, completion: int, passes: int, seconds: float) -> None:
-    passes_note = f", {passes} forward passes" if passes else ""
+def _report(result: Extraction[Any], seconds: float) -> None:
+    usage = result.usage
+    passes_note = f", {usage.forward_passes} forward passes" if usage.forward_passes else ""
     stderr.print(
-        f"{attempts} attempt(s), {prompt} prompt + {completion} output tokens{passes_note}, {seconds:.2f} s",
+        f"{result.attempts} attempt(s), {usage.prompt_tokens} prompt + {usage.completion_tokens} output "
+        f"tokens{passes_note}, {seconds:.2f} s",
         highlight=False,
     )
