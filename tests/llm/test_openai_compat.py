@@ -85,6 +85,34 @@ def test_streaming_text_from_a_real_server_and_model_discovery(llama_server: str
     assert backend.model == "tiny"
 
 
+def test_token_facts_from_a_real_server(llama_server: str) -> None:
+    """Asked for, a server's per-token log-probabilities arrive as `Token` facts, as on the embedded model."""
+    backend = OpenAICompatBackend(llama_server, model="tiny")
+    response = backend.prompt([Message("user", "Say hello.")], GenerationOptions(max_tokens=8, logprobs=True))
+    tokens = list(response.tokens())
+    assert "".join(t.text for t in tokens) == response.text() and response.text()
+    assert all(t.kind == "sampled" for t in tokens)
+    assert all(t.logprob is not None and t.logprob <= 0.0 for t in tokens)
+
+
+def test_logprobs_are_mapped_per_token_and_a_refusal_is_remembered() -> None:
+    asked: list[bool] = []
+
+    def handler(path: str, body: dict[str, Any] | None) -> tuple[int, str, str]:
+        assert body is not None
+        asked.append("logprobs" in body)
+        if "logprobs" in body:
+            return 400, "application/json", '{"error": "logprobs is not supported"}'
+        return sse(["Hi", "!"])
+
+    with fake_server(handler) as (url, _):
+        backend = OpenAICompatBackend(url, model="m")
+        for _ in range(2):
+            response = backend.prompt([Message("user", "hi")], GenerationOptions(logprobs=True))
+            assert [t.logprob for t in response.tokens()] == [None, None]
+    assert asked == [True, False, False]  # refused once, then never asked again
+
+
 def test_server_sent_events_are_joined_and_usage_is_read() -> None:
     with fake_server(lambda path, body: sse(["Hel", "lo", "!"])) as (url, _):
         response = OpenAICompatBackend(url, model="m").prompt([Message("user", "hi")])

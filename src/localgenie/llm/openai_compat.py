@@ -102,6 +102,7 @@ class OpenAICompatBackend:
             body["seed"] = options.seed
         if options.logprobs and self._logprobs:
             body["logprobs"] = True
+            body["top_logprobs"] = 1  # llama-cpp-python's server sends none without it
         if options.json_schema is not None and mode == "json_schema":
             body["response_format"] = {
                 "type": "json_schema",
