@@ -327,18 +327,20 @@ class LlamaCppBackend:
         a small model's work per token.
         """
         n_batch = self._internals.n_batch
-        head, tail = tokens[:logits_from], tokens[logits_from:]
-        for start in range(0, len(head), n_batch):  # only ever more than one pass for a huge forced run
+        head: Sequence[int] = []
+        if len(tokens) > n_batch:  # only a huge forced run: evaluate its start in passes of its own
+            head, tokens, logits_from = tokens[:logits_from], tokens[logits_from:], 0
+        for start in range(0, len(head), n_batch):
             chunk = list(head[start : start + n_batch])
             self._internals.decode(chunk, len(self._past), logits_from=len(chunk) - 1)
             usage.forward_passes += 1
             self._past.extend(chunk)
-        if len(tail) > n_batch:
-            raise ModelError(f"cannot verify {len(tail)} tokens in one batch of at most {n_batch}")
-        self._internals.decode(list(tail), len(self._past), logits_from=0)
+        if len(tokens) > n_batch:
+            raise ModelError(f"cannot verify {len(tokens)} tokens in one batch of at most {n_batch}")
+        self._internals.decode(list(tokens), len(self._past), logits_from=logits_from)
         usage.forward_passes += 1
-        self._past.extend(tail)
-        return [self._internals.logits(i) for i in range(len(tail))]
+        self._past.extend(tokens)
+        return [self._internals.logits(i) for i in range(logits_from, len(tokens))]
 
     # -- token choice -------------------------------------------------------------------------------
 
