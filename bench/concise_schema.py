@@ -116,6 +116,7 @@ def main() -> None:
     prompt_tokens: dict[str, list[int]] = {"concise": [], "json": []}
     seconds: dict[str, list[float]] = {"concise": [], "json": []}
     identical_prompts = True
+    same_answers = 0
     extract_details(CASES[0]["texts"][0], CASES[0]["concise"], backend=backend)  # warm-up: load, caches
     for case in CASES:
         forms = {"concise": case["concise"], "json": json.dumps(case["json"])}
@@ -132,7 +133,9 @@ def main() -> None:
                 prompt_tokens[form].append(result.usage.prompt_tokens)
                 values[form] = result.value
                 print(f"{form:8} {took:6.2f} s  {result.usage.prompt_tokens} prompt tokens  {result.value}")
-            if values["concise"] != values["json"]:
+            if values["concise"] == values["json"]:
+                same_answers += 1
+            else:
                 print("  note: the two answers differ")
 
     def ratio(a: float, b: float) -> str:
@@ -148,6 +151,7 @@ def main() -> None:
             ("schema text in tokens (if pasted into a prompt)", f"{schema_tokens['concise']} vs "
              f"{schema_tokens['json']} ({ratio(schema_tokens['concise'], schema_tokens['json'])}x)"),
             ("Genie's prompts identical for both forms", "yes" if identical_prompts else "NO"),
+            ("same answer from both forms", f"{same_answers} / {len(seconds['concise'])}"),
             ("prompt tokens per extraction (median)", f"{c_p:.0f} vs {j_p:.0f} ({ratio(c_p, j_p)}x)"),
             ("seconds per extraction (median)", f"{c_s:.2f} vs {j_s:.2f} ({ratio(c_s, j_s)}x)"),
         ],

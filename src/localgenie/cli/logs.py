@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from typing import Annotated
 
 import typer
@@ -46,6 +47,9 @@ def logs_command(
                 raise
             name = schema  # no longer saved, but runs may still carry the name
     found = logs.entries(count or None, schema_hash=digest, schema_name=name)
+    if not found and not data:
+        which = " with that schema" if schema is not None else ""
+        print(f"no extractions logged{which} yet ({logs.log_path()})", file=sys.stderr)
     for entry in found:
         if data:
             for item in entry.items():
