@@ -125,25 +125,37 @@ class Response:
     def tokens(self) -> Iterator[Token]:
         """Every generated token as it is produced (empty-text tokens included).
 
-        Iterating again replays what was produced and then continues where the
-        generation stopped, so a partly read response is never generated twice.
+        Iterating again replays what was produced.  A consumer that stops early ends the generation
+        (its backend's lock and context are freed at once): the response then holds what was read.
         """
         index = 0
-        while True:
-            while index < len(self._tokens):
-                yield self._tokens[index]
-                index += 1
-            if self._done:
-                return
-            if self._stream is None:
-                self._stream = self._run(self)
-            try:
-                item = next(self._stream)
-            except StopIteration:
-                self._done = True
-                return
-            # A backend of one's own (a test double, a plugin) may yield plain text: a piece of unknown facts.
-            self._tokens.append(Token(item) if isinstance(item, str) else item)
+        try:
+            while True:
+                while index < len(self._tokens):
+                    yield self._tokens[index]
+                    index += 1
+                if self._done:
+                    return
+                if self._stream is None:
+                    self._stream = self._run(self)
+                try:
+                    item = next(self._stream)
+                except StopIteration:
+                    self._done = True
+                    return
+                # A backend of one's own (a test double, a plugin) may yield plain text.
+                self._tokens.append(Token(item) if isinstance(item, str) else item)
+        finally:
+            if not self._done:
+                self.close()
+
+    def close(self) -> None:
+        """Stop generating now; what was produced stays readable."""
+        if self._stream is not None and hasattr(self._stream, "close"):
+            self._stream.close()
+        if not self._done:
+            self._done = True
+            self.finish_reason = self.finish_reason or "cancelled"
 
     @property
     def done(self) -> bool:
