@@ -120,7 +120,8 @@ def test_tiny_writes_valid_json_for_every_enforced_suite_schema(tiny: Any) -> No
             schema = load_schema(case["schema"])
             response = tiny.prompt(
                 # 160: under an untyped schema tiny may pick a long free string; 48 cut most of those off
-                messages, GenerationOptions(max_tokens=160, constraint=json_constraint(schema))
+                messages,
+                GenerationOptions(max_tokens=160, constraint=json_constraint(schema)),
             )
             text = response.text()
         except SchemaError:
