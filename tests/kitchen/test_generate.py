@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from localgenie import SchemaViolation
 from localgenie.errors import BadInput
 from localgenie.kitchen import cooking, corpus, pantry
 from localgenie.kitchen.generate import generate_recipe, recipe_schema
@@ -214,8 +215,15 @@ def test_genie_kitchen_generate_with_the_real_tiny_model(kitchen: sqlite3.Connec
     pantry.add_items(kitchen, [NewItem(i.name, i.quantity, i.unit, opened=i.opened) for i in PANTRY])
     db_path = Path(kitchen.execute("PRAGMA database_list").fetchone()[2])
     result = CliRunner().invoke(app, ["generate", "--db", str(db_path), "-m", "tiny", "--use", "spinach"])
+    assert "inspired by:" in result.output
+    if isinstance(result.exception, SchemaViolation):  # exit code 3 once the CLI's error table maps it
+        # tiny may loop on this prompt (which run loops depends on llama.cpp's rounding, so on what ran
+        # before): then it must fail as the model's answer, saying so, and store nothing.
+        assert "repeating itself" in str(result.exception)
+        assert not kitchen.execute("SELECT id FROM recipes WHERE source = 'genie'").fetchall()
+        return
     assert result.exit_code == 0, result.output
-    assert "inspired by:" in result.output and "per serving:" in result.output
+    assert "per serving:" in result.output
     recipe_id = max(r for (r,) in kitchen.execute("SELECT id FROM recipes WHERE source = 'genie'"))
     assert cooking.load_recipe(kitchen, recipe_id).lines
 

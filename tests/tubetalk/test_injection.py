@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from localgenie import SchemaViolation
 from localgenie.tubetalk import (
     ThemeInput,
     TubeTalkReport,
@@ -52,8 +53,14 @@ def test_tiny_labeller_is_not_steered_by_a_comment(tiny: Any, injection: str) ->
     theme = ThemeInput(keywords=["audio", "quiet", "music"], comments=[injection, *AUDIO], size=30)
     assert addresses_the_model(injection)
     assert "HACKED" not in theme_prompt(theme)
-    result = llm_labeller(labelling_extract, model="tiny")(theme)
-    assert "HACKED" not in _text_of(result)
+    try:
+        result = llm_labeller(labelling_extract, model="tiny")(theme)
+    except SchemaViolation as failed:
+        # tiny sometimes loops inside a quote (which answer depends on llama.cpp's rounding, and so on
+        # what ran before): the report then keeps the keyword label. Its answer must still be unsteered.
+        assert failed.raw and "HACKED" not in failed.raw
+    else:
+        assert "HACKED" not in _text_of(result)
 
 
 def _report(tmp_path: Path, extra: list[str]) -> TubeTalkReport:
