@@ -16,6 +16,8 @@ from pathlib import Path
 
 from localgenie.config import data_dir
 from localgenie.errors import BadInput
+from localgenie.store.sqlite import migrate as run_migrations
+from localgenie.store.sqlite import script
 
 
 def default_path() -> Path:
@@ -24,17 +26,10 @@ def default_path() -> Path:
     return Path(override) if override else data_dir() / "kitchen.sqlite"
 
 
-def _script(conn: sqlite3.Connection, sql: str) -> None:
-    """Run several statements inside the caller's transaction (``executescript`` would COMMIT first)."""
-    for statement in sql.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
 def _v1(conn: sqlite3.Connection) -> None:
     # The CHECK spells expiry.LOCATIONS as released in version 1: a migration never changes, so a test
     # (tests/kitchen/test_domain_words.py) holds the two equal instead.
-    _script(
+    script(
         conn,
         """
         CREATE TABLE items (
@@ -53,7 +48,7 @@ def _v1(conn: sqlite3.Connection) -> None:
 def _v2(conn: sqlite3.Connection) -> None:
     from localgenie.kitchen.vocab import ingredient_key
 
-    _script(
+    script(
         conn,
         """
         ALTER TABLE items ADD COLUMN canonical TEXT NOT NULL DEFAULT '';
@@ -71,7 +66,7 @@ def _v2(conn: sqlite3.Connection) -> None:
 
 
 def _v3(conn: sqlite3.Connection) -> None:
-    _script(
+    script(
         conn,
         """
         CREATE TABLE recipes (
@@ -132,22 +127,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the database to the current schema; returns the version it was at before."""
-    before = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if before > SCHEMA_VERSION:
-        raise BadInput(
-            f"the kitchen database is schema version {before}, newer than this Genie ({SCHEMA_VERSION}): "
-            "upgrade Genie"
-        )
-    for version in range(before + 1, SCHEMA_VERSION + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            MIGRATIONS[version - 1](conn)
-            conn.execute(f"PRAGMA user_version = {version}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return before
+    return run_migrations(conn, MIGRATIONS, what="kitchen database")
 
 
 def connect(path: Path | str | None = None, *, check_same_thread: bool = True) -> sqlite3.Connection:

@@ -73,16 +73,16 @@ class Drafter:
         self._misses = 0
         self._cooldown = 0
         self._after = 0  # where in the source the last accepted draft ended: documents are read in order
-        self._pending: tuple[int, int] | None = None  # (source offset of the draft, its length in chars)
+        self._pending: int | None = None  # where in the source the last proposed draft starts
         self.stats = DraftStats()
 
-    def propose(self, written: str, budget: int) -> tuple[list[int], str]:
-        """Draft tokens (not yet checked against the grammar) and their text; empty when not worth it."""
+    def propose(self, written: str, budget: int) -> list[int]:
+        """Draft tokens (not yet checked against the grammar); empty when not worth it."""
         if self._cooldown > 0:
             self._cooldown -= 1
-            return [], ""
+            return []
         if budget <= 0 or self.length <= 0:
-            return [], ""
+            return []
         tail = written[-LOOKUP_TAIL_CHARS:]
         for size in range(len(tail), 0, -1):
             suffix = tail[-size:]
@@ -96,11 +96,10 @@ class Drafter:
             start = found + size
             continuation = self.source[start : start + DRAFT_MAX_CHARS]
             if not continuation:
-                return [], ""
-            tokens = self._tokenize(continuation)[: min(self.length, budget)]
-            self._pending = (start, len(continuation))
-            return tokens, continuation
-        return [], ""
+                return []
+            self._pending = start
+            return self._tokenize(continuation)[: min(self.length, budget)]
+        return []
 
     def record(self, drafted: int, accepted: int, accepted_chars: int) -> None:
         """Adapt to the outcome: double after a full accept, shrink to what was kept, pause after misses."""
@@ -108,7 +107,7 @@ class Drafter:
         self.stats.drafted += drafted
         self.stats.accepted += accepted
         if accepted and self._pending is not None:
-            self._after = self._pending[0] + accepted_chars
+            self._after = self._pending + accepted_chars
         self._pending = None
         if accepted == drafted:
             self._misses = 0

@@ -155,7 +155,7 @@ class Response:
             self._stream.close()
         if not self._done:
             self._done = True
-            self.finish_reason = self.finish_reason or "cancelled"
+            self.finish_reason = "cancelled"
 
     @property
     def done(self) -> bool:

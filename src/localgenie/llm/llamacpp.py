@@ -208,75 +208,94 @@ class LlamaCppBackend:
         response: Response,
     ) -> Iterator[Token]:
         with self._lock:
-            decoder = codecs.getincrementaldecoder("utf-8")("replace")
-            rng = np.random.default_rng(options.seed)
             greedy = options.temperature <= 0
             lookup = options.lookup_text if greedy else None
             drafter = Drafter(lookup, self.tokenize_plain) if lookup else None
-            logits = self._feed_prompt(prompt_tokens, starts, usage)
             produced: list[int] = []
-            written = ""
             response.finish_reason = "length"
+            try:
+                yield from self._decode(
+                    prompt_tokens, starts, options, matcher, usage, response, drafter, produced
+                )
+            finally:  # also when the reader stops early: usage says what was generated
+                usage.completion_tokens = len(produced)
+                if drafter is not None:
+                    usage.drafted_tokens += drafter.stats.drafted
+                    usage.accepted_draft_tokens += drafter.stats.accepted
 
-            def emit(token: int, logprob: float | None, kind: TokenKind) -> Token:
-                nonlocal written
-                piece = str(decoder.decode(self._llm.detokenize([token], special=False)))
-                produced.append(token)
-                written += piece
-                return Token(piece, token, logprob, kind)
+    def _decode(
+        self,
+        prompt_tokens: list[int],
+        starts: list[int],
+        options: GenerationOptions,
+        matcher: Any,
+        usage: Usage,
+        response: Response,
+        drafter: Drafter | None,
+        produced: list[int],
+    ) -> Iterator[Token]:
+        """The decoding loop: forced runs, sampled tokens and verified drafts, appended to ``produced``."""
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        rng = np.random.default_rng(options.seed)
+        greedy = options.temperature <= 0
+        logits = self._feed_prompt(prompt_tokens, starts, usage)
+        written = ""
 
-            while len(produced) < options.max_tokens:
-                # Tokens the grammar already forces (the opening '{"name":"', the rest of an enum value)
-                # need no sampling: they are evaluated as one batch with whatever follows.
-                steps: list[tuple[int, float | None, TokenKind]] = []
-                if matcher is not None:
-                    steps = [(t, 0.0, "forced") for t in self._forced(matcher)]
-                if not steps:
-                    token, chosen = self._pick(logits, self._allowed(matcher), greedy, options, rng)
-                    if self._is_end(token, matcher):
-                        response.finish_reason = "stop"
-                        break
-                    steps = [(token, chosen, "sampled")]
-                    if matcher is not None:
-                        matcher.consume_token(token)
-                        steps += [(t, 0.0, "forced") for t in self._forced(matcher)]
-                steps = steps[: options.max_tokens - len(produced)]
-                batch = [step for step, _, _ in steps]
-                for step, logprob, kind in steps:
-                    yield emit(step, logprob, kind)
-                if matcher is not None and matcher.is_stopped():
-                    # The JSON is complete: no need to evaluate the last tokens at all.
+        def emit(token: int, logprob: float | None, kind: TokenKind) -> Token:
+            nonlocal written
+            piece = str(decoder.decode(self._llm.detokenize([token], special=False)))
+            produced.append(token)
+            written += piece
+            return Token(piece, token, logprob, kind)
+
+        while len(produced) < options.max_tokens:
+            # Tokens the grammar already forces (the opening '{"name":"', the rest of an enum value)
+            # need no sampling: they are evaluated as one batch with whatever follows.
+            steps: list[tuple[int, float | None, TokenKind]] = []
+            if matcher is not None:
+                steps = [(t, 0.0, "forced") for t in self._forced(matcher)]
+            if not steps:
+                token, chosen = self._pick(logits, self._allowed(matcher), greedy, options, rng)
+                if self._is_end(token, matcher):
                     response.finish_reason = "stop"
                     break
-                if is_looping(produced, written, lookup):
-                    response.finish_reason = "repetition"
-                    break
-                draft: list[int] = []
-                if drafter is not None:
-                    draft, _ = drafter.propose(written, options.max_tokens - len(produced))
-                    if draft and matcher is not None:
-                        draft = draft[: matcher.validate_tokens(draft)]
-                rows = self._eval(batch + draft, usage, logits_from=len(batch) - 1)
-                logits = rows[0]
-                if draft and drafter is not None:
-                    kept = self._verify(draft, rows, matcher)
-                    before = len(written)
-                    if len(kept) < len(draft):
-                        self._forget_after(len(self._past) - (len(draft) - len(kept)))
-                    for token, logprob in kept:
-                        yield emit(token, logprob, "drafted")
-                    drafter.record(len(draft), len(kept), len(written) - before)
-                    logits = rows[len(kept)]
-                    if matcher is not None and matcher.is_stopped():
-                        response.finish_reason = "stop"
-                        break
-            tail = decoder.decode(b"", final=True)
-            if tail:
-                yield Token(tail, None, None, "sampled")
-            usage.completion_tokens = len(produced)
+                steps = [(token, chosen, "sampled")]
+                if matcher is not None:
+                    matcher.consume_token(token)
+                    steps += [(t, 0.0, "forced") for t in self._forced(matcher)]
+            steps = steps[: options.max_tokens - len(produced)]
+            batch = [step for step, _, _ in steps]
+            for step, logprob, kind in steps:
+                yield emit(step, logprob, kind)
+            if matcher is not None and matcher.is_stopped():
+                # The JSON is complete: no need to evaluate the last tokens at all.
+                response.finish_reason = "stop"
+                break
+            if is_looping(produced, written, drafter.source if drafter else None):
+                response.finish_reason = "repetition"
+                break
+            draft: list[int] = []
             if drafter is not None:
-                usage.drafted_tokens += drafter.stats.drafted
-                usage.accepted_draft_tokens += drafter.stats.accepted
+                draft = drafter.propose(written, options.max_tokens - len(produced))
+                if draft and matcher is not None:
+                    draft = draft[: matcher.validate_tokens(draft)]
+            rows = self._eval(batch + draft, usage, logits_from=len(batch) - 1)
+            logits = rows[0]
+            if draft and drafter is not None:
+                kept = self._verify(draft, rows, matcher)
+                before = len(written)
+                if len(kept) < len(draft):
+                    self._forget_after(len(self._past) - (len(draft) - len(kept)))
+                for token, logprob in kept:
+                    yield emit(token, logprob, "drafted")
+                drafter.record(len(draft), len(kept), len(written) - before)
+                logits = rows[len(kept)]
+                if matcher is not None and matcher.is_stopped():
+                    response.finish_reason = "stop"
+                    break
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield Token(tail, None, None, "sampled")
 
     def _feed_prompt(self, tokens: list[int], starts: list[int], usage: Usage) -> npt.NDArray[np.float32]:
         """Evaluate the prompt, reusing what the KV cache already holds of it (system prompt, schema).
@@ -362,12 +381,10 @@ class LlamaCppBackend:
         rng: np.random.Generator,
     ) -> tuple[int, float]:
         """The next token and its log-probability under the mask (the model's own distribution)."""
-        if allowed is not None:
-            logits = np.where(allowed, logits, -np.inf).astype(np.float32)
-            if not np.isfinite(logits).any():
-                raise ModelError("the grammar allows no token here; the schema may be unsatisfiable")
+        logits = _masked(logits, allowed)
+        if allowed is not None and not np.isfinite(logits).any():
+            raise ModelError("the grammar allows no token here; the schema may be unsatisfiable")
         top = float(logits.max())
-        log_total = top + float(np.log(np.exp(logits - top, dtype=np.float64).sum()))
         if greedy:
             token = int(np.argmax(logits))
         else:
@@ -379,7 +396,7 @@ class LlamaCppBackend:
             cut = int(np.searchsorted(cumulative, options.top_p)) + 1
             kept = order[:cut]
             token = int(rng.choice(kept, p=probs[kept] / probs[kept].sum()))
-        return token, float(logits[token]) - log_total
+        return token, _log_prob(logits, token, top)
 
     def _is_end(self, token: int, matcher: Any) -> bool:
         if matcher is not None:
@@ -404,20 +421,30 @@ class LlamaCppBackend:
         ``rows[i]`` is the distribution before ``draft[i]``; accepted tokens are consumed by the matcher.
         """
         kept: list[tuple[int, float]] = []
-        for token, logits in zip(draft, rows, strict=False):
-            allowed = self._allowed(matcher)
-            if allowed is not None:
-                logits = np.where(allowed, logits, -np.inf).astype(np.float32)
+        for token, row in zip(draft, rows, strict=False):
+            logits = _masked(row, self._allowed(matcher))
             if int(np.argmax(logits)) != token:
                 break
-            top = float(logits[token])
-            log_total = top + float(np.log(np.exp(logits - top, dtype=np.float64).sum()))
             if matcher is not None:
                 matcher.consume_token(token)
-            kept.append((token, top - log_total))
+            kept.append((token, _log_prob(logits, token, float(logits[token]))))
             if matcher is not None and matcher.is_stopped():
                 break
         return kept
+
+
+def _masked(
+    logits: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.float32]:
+    """The logits with every token the grammar forbids at -inf (a copy; the row itself is left alone)."""
+    if allowed is None:
+        return logits
+    return np.where(allowed, logits, -np.inf).astype(np.float32)
+
+
+def _log_prob(logits: npt.NDArray[np.float32], token: int, top: float) -> float:
+    """log softmax(logits)[token], computed around ``top`` (the maximum logit) for stability."""
+    return float(logits[token]) - top - float(np.log(np.exp(logits - top, dtype=np.float64).sum()))
 
 
 def _passive_openmp() -> None:

@@ -1,6 +1,6 @@
 """Versioned SQLite files: ``PRAGMA user_version`` plus an append-only list of migrations.
 
-The same approach as the kitchen database (`localgenie.kitchen.db`), without its tables: each
+Shared by the kitchen database (`localgenie.kitchen.db`) and the extraction log: each
 migration runs in one transaction with the version bump, so a crash leaves a file before or after
 it, never half-migrated.
 """

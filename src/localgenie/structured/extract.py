@@ -16,7 +16,7 @@ from ..errors import BadInput
 from ..llm import Backend, get_backend
 from .complete import DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS, Extraction, complete_details
 from .prompt import extraction_messages
-from .schema import Schema, load_schema
+from .schema import Schema, load_schema, resolve_local_ref
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -133,13 +133,7 @@ def _key_chars(root: Schema, node: Any, depth: int) -> tuple[int, int]:
     """(characters of keys written once, characters of keys written once per array item)."""
     if not isinstance(node, dict) or depth > 8:
         return 0, 0
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = root
-        for part in ref[2:].split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        node = {**target, **node} if isinstance(target, dict) else node
-        node.pop("$ref", None)
+    node = resolve_local_ref(root, node)
     once = repeated = 0
     properties = node.get("properties")
     if isinstance(properties, dict):

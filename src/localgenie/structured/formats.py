@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import Schema
+from .schema import Schema, resolve_local_ref
 
 DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9](:([0-5][0-9]|60)(\.[0-9]{1,9})?)?"
@@ -110,7 +110,7 @@ def normalise(schema: Schema, value: Any) -> tuple[Any, list[Normalisation]]:
 def _walk(root: Schema, node: Any, value: Any, pointer: str, changes: list[Normalisation], depth: int) -> Any:
     if not isinstance(node, dict) or depth > 32:
         return value
-    node = _resolve(root, node)
+    node = resolve_local_ref(root, node)
     if isinstance(value, str) and isinstance(node.get("format"), str):
         return _normalise_string(node["format"], value, pointer, changes)
     for key in ("allOf", "anyOf", "oneOf"):
@@ -161,22 +161,6 @@ def _normalise_string(fmt: str, written: str, pointer: str, changes: list[Normal
     if value != written:
         changes.append(Normalisation(pointer or "/", written, value, "; ".join(reasons)))
     return value
-
-
-def _resolve(root: Schema, node: dict[str, Any]) -> dict[str, Any]:
-    seen = 0
-    while isinstance(node.get("$ref"), str) and node["$ref"].startswith("#") and seen < 16:
-        target: Any = root
-        for part in node["$ref"][1:].lstrip("/").split("/") if node["$ref"] != "#" else []:
-            part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or part not in target:
-                return node
-            target = target[part]
-        if not isinstance(target, dict):
-            return node
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-        seen += 1
-    return node
 
 
 def _escape(key: str) -> str:

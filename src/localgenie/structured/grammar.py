@@ -75,8 +75,9 @@ def _grammar_cached(schema_json: str, lenient: bool) -> str:
     return grammar
 
 
-def generation_grammar(schema: Schema, *, relaxed: bool = False) -> str:
-    """The grammar to generate under: the schema's, or plain JSON when llguidance cannot express it.
+def generation_grammar(schema: Schema) -> str:
+    """The grammar to generate under for a `generation_schema`, or plain JSON when llguidance cannot
+    express it.
 
     A schema that is valid but beyond the grammar (non-disjoint patternProperties,
     $dynamicRef chains, huge multipleOf) still gets compact, well-formed JSON;
@@ -84,7 +85,7 @@ def generation_grammar(schema: Schema, *, relaxed: bool = False) -> str:
     is the caller's mistake and is reported as such.
     """
     try:
-        return grammar_for(schema if relaxed else generation_schema(schema))
+        return grammar_for(schema)
     except SchemaError as error:
         if "nsatisfiable" in str(error):
             raise SchemaError(f"the schema is unsatisfiable: no JSON value can match it ({error})") from None
@@ -104,7 +105,7 @@ def json_constraint(schema: Schema) -> Constraint:
 @lru_cache(maxsize=256)
 def _constraint_cached(schema_json: str) -> Constraint:
     generating = generation_schema(json.loads(schema_json))
-    return Constraint(json_schema=generating, grammar=generation_grammar(generating, relaxed=True))
+    return Constraint(json_schema=generating, grammar=generation_grammar(generating))
 
 
 def generation_schema(schema: Schema) -> Schema:

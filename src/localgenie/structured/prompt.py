@@ -14,7 +14,7 @@ from typing import Any
 
 from ..llm.base import Message
 from .formats import format_hint
-from .schema import Schema
+from .schema import Schema, resolve_local_ref
 
 SYSTEM = (
     # "One line, no spaces": the grammar allows no whitespace, and a model that expected to indent
@@ -50,17 +50,7 @@ def describe_schema(schema: Schema) -> str:
 
 
 def _resolve(root: Schema, node: Any) -> Any:
-    ref = node.get("$ref") if isinstance(node, dict) else None
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = root
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or part not in target:
-                return node
-            target = target[part]
-        merged = {k: v for k, v in node.items() if k != "$ref"}
-        return {**target, **merged} if isinstance(target, dict) else node
-    return node
+    return resolve_local_ref(root, node) if isinstance(node, dict) else node
 
 
 def _type_label(node: dict[str, Any]) -> str:

@@ -160,3 +160,24 @@ def _refs(node: Any, base: str) -> Iterator[tuple[str, str]]:
     elif isinstance(node, list):
         for item in node:
             yield from _refs(item, base)
+
+
+def resolve_local_ref(root: Schema, node: dict[str, Any]) -> dict[str, Any]:
+    """``node`` with its local ``$ref`` chain (``#``, ``#/$defs/…``) followed and merged with its siblings.
+
+    For reading a schema (describing it, walking a value along it); a reference that does not
+    resolve leaves the node as it is: `check_schema` has already refused those.
+    """
+    seen = 0
+    while isinstance(node.get("$ref"), str) and node["$ref"].startswith("#") and seen < 16:
+        target: Any = root
+        for part in node["$ref"][1:].lstrip("/").split("/") if node["$ref"] != "#" else []:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or part not in target:
+                return node
+            target = target[part]
+        if not isinstance(target, dict):
+            return node
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        seen += 1
+    return node
