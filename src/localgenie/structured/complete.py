@@ -1,8 +1,9 @@
 """The validate-and-retry loop: a chat in, data valid against the schema out (or `SchemaViolation`).
 
 generate (under the schema's `Constraint`: a token grammar on the embedded
-backend, the server's JSON mode on remote ones) → parse → complete near-miss
-formats (`formats.normalise`) → validate against the *full* original schema →
+backend, the server's JSON mode on remote ones) → parse → leave out optional
+fields written as null (`optional.drop_absent`) → complete near-miss formats
+(`formats.normalise`) → validate against the *full* original schema →
 if anything fails, show the model its answer and the validator's message and
 try again, a bounded number of times → `SchemaViolation` listing the failing
 paths, with the last raw answer and the usage.  Invalid data is never returned.
@@ -22,6 +23,7 @@ from ..errors import ContextOverflow, SchemaViolation
 from ..llm import Backend, GenerationOptions, Message, Token, Usage, get_backend
 from .formats import Normalisation, normalise
 from .grammar import json_constraint
+from .optional import drop_absent
 from .prompt import retry_messages
 from .schema import Schema, load_schema
 from .validate import schema_errors
@@ -154,7 +156,7 @@ def check_answer(
         return CheckedAnswer(
             None, [("$", f"the answer is not valid JSON ({exc.msg} at character {exc.pos})")]
         )
-    value, normalised = normalise(schema, value)
+    value, normalised = normalise(schema, drop_absent(schema, value))
     errors = schema_errors(schema, value)
     if errors or model_class is None:
         return CheckedAnswer(value, errors, normalised)

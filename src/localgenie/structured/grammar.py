@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import SchemaError
 from ..llm.base import Constraint
 from .formats import relax_formats
+from .optional import require_with_null
 from .schema import Schema
 
 # oneOf is compiled as anyOf (the grammar cannot count matching branches); the validator checks exclusivity.
@@ -109,7 +110,8 @@ def _constraint_cached(schema_json: str) -> Constraint:
 
 
 def generation_schema(schema: Schema) -> Schema:
-    """The schema the grammar enforces while generating: plain objects closed, string formats relaxed.
+    """The schema the grammar enforces while generating: plain objects closed, their optional properties
+    written as ``null`` when absent (`localgenie.structured.optional`), string formats relaxed.
 
     An object schema that lists ``properties`` but says nothing about other keys
     allows any extra key; a small model happily invents some.  Forbidding them
@@ -121,6 +123,7 @@ def generation_schema(schema: Schema) -> Schema:
     """
     result = copy.deepcopy(schema)
     _close_objects(result)
+    require_with_null(result)
     relax_formats(result)
     return result
 
