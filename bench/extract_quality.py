@@ -31,7 +31,7 @@ from typing import Any, TextIO
 from _common import summary
 from _quality import SPECS
 from localgenie import BadInput, SchemaViolation, Usage, extract_details, get_backend
-from localgenie.evaluate import TaskResult, exact_match, summarise
+from localgenie.evaluation import TaskResult, exact_match, summarise
 from localgenie.llm import Backend, GenerationOptions, Message, Response
 from localgenie.structured import schema_errors
 from localgenie.structured.complete import check_answer
@@ -44,7 +44,7 @@ CUT_OFF = "cut off"
 def select(tasks: Sequence[Task], limit: int | None) -> list[Task]:
     """At most ``limit`` tasks, spread evenly over levels and, inside a level, over schemas (round robin);
     returned in running order: schema by schema (the benchmark's schema order), then by id."""
-    chosen = list(tasks)
+    chosen = sorted(tasks, key=lambda t: t["id"])  # the same picks whatever order the tasks came in
     if limit is not None and limit < len(chosen):
         queues: dict[str, list[list[Task]]] = {}
         for level in LEVELS:
@@ -127,7 +127,7 @@ def run_task(task: Task, model: str, recorder: Recorder) -> tuple[TaskResult, di
         usage += response.usage
     result = TaskResult(
         id=task["id"],
-        level=task["level"],
+        group=task["level"],
         expected=task["expected"],
         got=value if error is None else None,
         error=type(error).__name__ if error is not None else None,

@@ -44,7 +44,7 @@ from typing import Any, Literal
 
 from _quality import SPECS, Writer
 from localgenie.errors import SchemaError
-from localgenie.evaluate import leaves
+from localgenie.evaluation import leaves
 from localgenie.structured import load_schema, schema_errors
 
 Task = dict[str, Any]

@@ -23,6 +23,7 @@ from .errors import (
     SchemaSyntaxError,
     SchemaViolation,
 )
+from .evaluation.run import evaluate
 from .llm import Backend, GenerationOptions, Message, Response, Usage, get_backend, list_models
 from .structured import Extraction, load_schema
 from .structured.dsl import schema_from_dsl
@@ -46,6 +47,7 @@ __all__ = [
     "SchemaViolation",
     "Usage",
     "__version__",
+    "evaluate",
     "extract",
     "extract_details",
     "extract_many",

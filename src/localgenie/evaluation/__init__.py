@@ -1,6 +1,6 @@
 """Scoring extractions against expected answers: the yardstick of the quality benchmark and `genie eval`.
 
-from localgenie.evaluate import TaskResult, exact_match, field_scores, summarise
+from localgenie.evaluation import TaskResult, exact_match, field_scores, summarise
 exact_match({"age": 30}, {"age": 30.0, "city": None})    # True: nulls are absent, 30 == 30.0
 """
 

@@ -138,7 +138,7 @@ class TaskResult:
     """
 
     id: str
-    level: str
+    group: str
     expected: Any
     got: Any = None
     error: str | None = None
@@ -164,8 +164,8 @@ class TaskResult:
 
 
 def summarise(results: Iterable[TaskResult]) -> dict[str, dict[str, Any]]:
-    """Figures per level (``simple``, ``medium``, ``complex``, then any other in first-seen order) and
-    ``overall``.
+    """Figures per group (the benchmark's levels ``simple``, ``medium``, ``complex`` first, then any
+    other group — `genie eval` groups by schema — in first-seen order) and ``overall``.
 
     Each group: ``tasks``, ``exact_match`` (share correct), ``field_f1`` / ``precision`` / ``recall``
     (micro, over leaves, ``expect_error`` tasks excluded), ``tp`` / ``fp`` / ``fn``, ``schema_valid``
@@ -173,9 +173,9 @@ def summarise(results: Iterable[TaskResult]) -> dict[str, dict[str, Any]]:
     kind), ``median_seconds``, ``p90_seconds``, ``mean_attempts`` and ``expect_error_tasks``.
     """
     everything = list(results)
-    seen = list(dict.fromkeys(r.level for r in everything))
+    seen = list(dict.fromkeys(r.group for r in everything))
     levels = [lvl for lvl in LEVEL_ORDER if lvl in seen] + [lvl for lvl in seen if lvl not in LEVEL_ORDER]
-    groups = {lvl: _group([r for r in everything if r.level == lvl]) for lvl in levels}
+    groups = {lvl: _group([r for r in everything if r.group == lvl]) for lvl in levels}
     groups["overall"] = _group(everything)
     return groups
 
