@@ -64,11 +64,8 @@ def _accepts_null(node: dict[str, Any]) -> bool:
         return True
     if isinstance(node.get("enum"), list) and None in node["enum"]:
         return True
-    return any(
-        isinstance(branch, dict) and _accepts_null(branch)
-        for key in ("anyOf", "oneOf")
-        for branch in (node.get(key) if isinstance(node.get(key), list) else [])
-    )
+    branches = [b for key in ("anyOf", "oneOf") if isinstance(node.get(key), list) for b in node[key]]
+    return any(isinstance(branch, dict) and _accepts_null(branch) for branch in branches)
 
 
 def drop_absent(schema: Schema, value: Any) -> Any:
