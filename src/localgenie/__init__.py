@@ -24,7 +24,7 @@ from .errors import (
     SchemaViolation,
 )
 from .llm import Backend, GenerationOptions, Message, Response, Usage, get_backend, list_models
-from .structured import Extraction, load_schema
+from .structured import Extraction, Extractor, load_schema
 from .structured.dsl import schema_from_dsl
 
 __version__ = "0.1.0"
@@ -35,6 +35,7 @@ __all__ = [
     "BadInput",
     "ContextOverflow",
     "Extraction",
+    "Extractor",
     "GenerationOptions",
     "GenieError",
     "Message",

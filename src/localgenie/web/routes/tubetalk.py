@@ -13,11 +13,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sse_starlette.sse import EventSourceResponse
 
 import localgenie
 from localgenie import tubetalk
 from localgenie.errors import BadInput
+from localgenie.structured import DEFAULT_MAX_RETRIES, Extraction, Schema
 from localgenie.tubetalk.labels import DEFAULT_LLM_SECONDS, LLM_SECONDS, NoDrafting
 from localgenie.tubetalk.pipeline import STAGE_LABELS
 from localgenie.tubetalk.sources import is_youtube_reference
@@ -102,11 +104,21 @@ def tubetalk_handler(state: AppState) -> Handler:
             model = state.queue.model
             if params.get("llm"):
 
-                def shared_extract(text: str, schema: Any, **kwargs: Any) -> Any:
-                    kwargs.pop("model", None)
+                def shared_extract(
+                    text: str,
+                    schema: Schema | type[BaseModel],
+                    *,
+                    model: str | None = None,  # the queue's model answers, whatever is asked
+                    max_tokens: int | None = None,
+                    max_retries: int = DEFAULT_MAX_RETRIES,
+                ) -> Extraction[Any]:
                     return state.queue.run_sync(
-                        lambda backend: localgenie.extract(
-                            text, schema, backend=NoDrafting(backend), **kwargs
+                        lambda backend: localgenie.extract_details(
+                            text,
+                            schema,
+                            backend=NoDrafting(backend),
+                            max_tokens=max_tokens,
+                            max_retries=max_retries,
                         ),
                         kind="theme label",
                     )
