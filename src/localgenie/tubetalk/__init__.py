@@ -22,13 +22,14 @@ from .labels import (
     verify_quotes,
 )
 from .models import Comment, LoadStats
-from .pipeline import analyze
+from .pipeline import LLMOptions, analyze
 from .report import print_terminal, to_html, to_json, to_markdown
 from .report_model import LLMUsage, TubeTalkReport
 from .sources import LoadedComments, load, load_url
 
 __all__ = [
     "Comment",
+    "LLMOptions",
     "LLMUsage",
     "LoadStats",
     "LoadedComments",
