@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from localgenie.llm import Backend, BackendInfo, GenerationOptions, Message, Response, Token, Usage
-from localgenie.structured import DEFAULT_MAX_RETRIES, Extraction, Extractor, Schema
+from localgenie.structured import Extraction, Extractor, Schema
 
 _PIECES = re.compile(r"\w+|\s+|[^\w\s]")
 
@@ -98,12 +98,7 @@ def answering(answer: Callable[..., Any]) -> Extractor:
     would have returned, written by hand, for tests of the code an app runs on it."""
 
     def extract(
-        text: str,
-        schema: Schema | type[BaseModel],
-        *,
-        model: str | None = None,
-        max_tokens: int | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        text: str, schema: Schema | type[BaseModel], *, model: str | None = None, **bounds: Any
     ) -> Extraction[Any]:
         return Extraction(answer(text, schema, model=model), attempts=1, usage=Usage(), raw="")
 
