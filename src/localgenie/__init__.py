@@ -25,7 +25,7 @@ from .errors import (
 )
 from .evaluation.run import evaluate
 from .llm import Backend, GenerationOptions, Message, Response, Usage, get_backend, list_models
-from .structured import Extraction, load_schema
+from .structured import Extraction, Extractor, load_schema
 from .structured.dsl import schema_from_dsl
 
 __version__ = "0.1.0"
@@ -36,6 +36,7 @@ __all__ = [
     "BadInput",
     "ContextOverflow",
     "Extraction",
+    "Extractor",
     "GenerationOptions",
     "GenieError",
     "Message",

@@ -16,6 +16,7 @@ from localgenie.kitchen.extraction import (
     drafts_to_items,
     extract_pantry_items,
 )
+from tests.structured.scripted import answering
 
 TODAY = date(2026, 3, 10)
 
@@ -64,6 +65,7 @@ def test_the_word_none_as_a_unit_means_a_count() -> None:
 def test_extraction_function_is_called_with_the_schema() -> None:
     calls: list[Any] = []
 
+    @answering
     def fake_extract(
         text: str, schema: type[PantryExtraction], *, model: str | None = None
     ) -> PantryExtraction:

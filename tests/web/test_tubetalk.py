@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from localgenie.web import WebSettings, create_app
 from localgenie.web.jobs import JobStore
-from tests.web.helpers import FIXTURES, wait_for_job
+from tests.web.helpers import FIXTURES, FakeBackend, factory, wait_for_job
 
 COMMENTS = (FIXTURES / "comments.csv").read_bytes()
 
@@ -91,3 +91,28 @@ def test_bad_uploads_and_sources_are_refused(client: TestClient) -> None:
         assert client.get(f"/api/tubetalk/jobs/{job_id}/report").status_code == 400
     assert client.get("/api/tubetalk/jobs/nope").status_code == 404
     assert client.get("/api/jobs/nope/events").status_code == 404
+
+
+def test_llm_labels_come_from_the_servers_one_model(settings: WebSettings) -> None:
+    """With ``llm`` on, each theme label and the overall summary are asked of the shared model, in
+    its queue (a scripted backend here: what the web layer wires, not what a model writes)."""
+    answer = {
+        "label": "Gear questions",
+        "summary": "Viewers mostly ask which camera and lens are used.",
+        "quotes": ["camera"],
+    }
+    backend = FakeBackend(json.dumps(answer))
+    with TestClient(create_app(settings, backend_factory=factory(backend))) as client:
+        response = client.post(
+            "/api/tubetalk/jobs",
+            files={"file": ("comments.csv", COMMENTS, "text/csv")},
+            data={"themes": "4", "llm": "true"},
+        )
+        job_id = response.json()["id"]
+        job = wait_for_job(lambda: client.get(f"/api/tubetalk/jobs/{job_id}").json())
+        assert job["status"] == "done", job
+        report = client.get(f"/api/tubetalk/jobs/{job_id}/report").json()
+    assert report["labeller"] == "llm:tiny"  # the queue's model, named as the CLI names it
+    labelled = [t for t in report["themes"] if t["label"] == "Gear questions"]
+    assert labelled and backend.calls == len(labelled) + 1  # one call a theme asked, one overall
+    assert report["overall_summary"] == answer["summary"]

@@ -8,9 +8,7 @@ up as a clear error or in the confirmation table, never silently in the pantry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +16,7 @@ from localgenie.errors import BadInput
 from localgenie.kitchen.expiry import Location
 from localgenie.kitchen.ingredients import parse_number
 from localgenie.kitchen.pantry import NewItem
+from localgenie.structured import Extractor
 
 
 class PantryItemDraft(BaseModel):
@@ -42,7 +41,6 @@ class PantryExtraction(BaseModel):
     items: list[PantryItemDraft] = Field(description="every food item mentioned")
 
 
-ExtractFn = Callable[..., Any]
 _NO_UNIT = {"none", "null", "n/a", "na", "-", "unit", "units", "count", "whole"}
 
 
@@ -87,15 +85,14 @@ def drafts_to_items(extraction: PantryExtraction, today: date) -> list[NewItem]:
 
 
 def extract_pantry_items(
-    text: str, extract: ExtractFn, *, today: date | None = None, model: str | None = None
+    text: str, extract: Extractor, *, today: date | None = None, model: str | None = None
 ) -> list[NewItem]:
-    """Plain words -> pantry items, with ``extract`` the schema-guided extraction (`localgenie.extract`)."""
+    """Plain words -> pantry items, with ``extract`` the schema-guided extraction
+    (``localgenie.extract_details``)."""
     if not text.strip():
         raise BadInput("nothing to add: the text is empty")
-    result = extract(text, PantryExtraction, model=model)
-    if not isinstance(result, PantryExtraction):
-        result = PantryExtraction.model_validate(result)
-    return drafts_to_items(result, today or date.today())
+    extraction = PantryExtraction.model_validate(extract(text, PantryExtraction, model=model).value)
+    return drafts_to_items(extraction, today or date.today())
 
 
 __all__ = ["PantryExtraction", "PantryItemDraft", "drafts_to_items", "extract_pantry_items", "parse_number"]

@@ -1,14 +1,16 @@
 """Text + schema → data that is valid against the schema, or a clear error.
 
-`extract` / `extract_details` build the extraction prompt and run the
-validate-and-retry loop of `localgenie.structured.complete`.  Invalid data is
-never returned.
+`extract_details` builds the extraction prompt and runs the validate-and-retry
+loop of `localgenie.structured.complete`.  Invalid data is never returned.
+`Extractor` is its shape, the one apps take as a parameter.  The public
+``localgenie.extract`` (schema in any form, logging) is built on it in
+``localgenie.api``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -22,13 +24,11 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_MAX_TOKENS",
     "Extraction",
+    "Extractor",
     "answer_budget",
     "check_text",
-    "extract",
     "extract_details",
 ]
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # The answer's token budget when the caller sets none: room for every value copied from the text, plus
 # the keys and punctuation the schema needs, with margin.  A fixed 1,024 cut off a complex answer whose
@@ -54,37 +54,24 @@ def check_text(text: object) -> str:
     return text
 
 
-@overload
-def extract(
-    text: str, schema: type[ModelT], *, model: str | None = ..., backend: Backend | None = ..., **kwargs: Any
-) -> ModelT: ...
-@overload
-def extract(
-    text: str,
-    schema: Schema | str | Path | bool,
-    *,
-    model: str | None = ...,
-    backend: Backend | None = ...,
-    **kwargs: Any,
-) -> Any: ...
-def extract(
-    text: str,
-    schema: Schema | str | Path | bool | type[BaseModel],
-    *,
-    model: str | None = None,
-    backend: Backend | None = None,
-    **kwargs: Any,
-) -> Any:
-    """Extract data matching ``schema`` from ``text``.
+class Extractor(Protocol):
+    """What an app asks of the model: ``text`` + ``schema`` → an `Extraction` (or an error).
 
-    ``schema`` is a JSON Schema (dict, JSON text or a file path) or a Pydantic
-    model class; with a model class the result is an instance of it, otherwise
-    the parsed JSON value.  ``model`` names the model (``tiny``, ``default``,
-    a ``.gguf`` path, or the model name on a remote server); ``backend`` passes
-    a backend directly.  Raises `BadInput` for unusable input and
-    `SchemaViolation` when no valid answer came after the retries.
+    `extract_details` here and ``localgenie.extract_details`` are extractors; an app takes one as a
+    parameter, so the same code runs on the embedded model, on a shared backend (the web app's queue,
+    with its own token bounds) or on a scripted answer in tests.  The value is the parsed JSON, an
+    instance for a Pydantic model class; ``usage`` and ``attempts`` say what it cost.
     """
-    return extract_details(text, schema, model=model, backend=backend, **kwargs).value
+
+    def __call__(
+        self,
+        text: str,
+        schema: Schema | type[BaseModel],
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+    ) -> Extraction[Any]: ...
 
 
 def extract_details(
@@ -98,8 +85,15 @@ def extract_details(
     base_url: str | None = None,
     api_key: str | None = None,
 ) -> Extraction[Any]:
-    """`extract`, returning the `Extraction` record (attempts, usage, raw text, completed formats,
-    token facts).  ``max_tokens`` defaults to a budget sized from the schema and the text."""
+    """Extract data matching ``schema`` from ``text``: the `Extraction` record (value, attempts, usage,
+    raw text, completed formats, token facts).
+
+    ``schema`` is a JSON Schema (dict, JSON text or a file path) or a Pydantic model class; with a
+    model class the value is an instance of it.  ``model`` names the model (``tiny``, ``default``, a
+    ``.gguf`` path, or the model name on a remote server); ``backend`` passes a backend directly.
+    ``max_tokens`` defaults to a budget sized from the schema and the text.  Raises `BadInput` for
+    unusable input and `SchemaViolation` when no valid answer came after the retries.
+    """
     check_text(text)
     json_schema = load_schema(schema)
     backend = backend or get_backend(model, base_url=base_url, api_key=api_key)

@@ -17,7 +17,7 @@ from ..errors import SchemaError
 from ..llm.base import Constraint
 from .formats import relax_formats
 from .optional import require_with_null
-from .schema import Schema
+from .schema import Schema, plain_subschemas
 
 # oneOf is compiled as anyOf (the grammar cannot count matching branches); the validator checks exclusivity.
 COMPILE_OPTIONS: dict[str, Any] = {
@@ -134,14 +134,5 @@ def _close_objects(node: Any) -> None:
     open_keys = ("additionalProperties", "patternProperties", "unevaluatedProperties", "$ref", *COMBINATORS)
     if "properties" in node and not any(key in node for key in open_keys):
         node["additionalProperties"] = False
-    for key in ("properties", "$defs", "definitions"):
-        children = node.get(key)
-        if isinstance(children, dict):
-            for child in children.values():
-                _close_objects(child)
-    for key in ("items", "additionalProperties", "contains"):
-        _close_objects(node.get(key))
-    prefix = node.get("prefixItems")
-    if isinstance(prefix, list):
-        for child in prefix:
-            _close_objects(child)
+    for child in plain_subschemas(node):
+        _close_objects(child)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schema import Schema, resolve_local_ref
+from .schema import Schema, plain_subschemas, resolve_local_ref
 
 NULL: dict[str, Any] = {"type": "null"}
 
@@ -35,17 +35,8 @@ def require_with_null(node: Any) -> None:
     """
     if not isinstance(node, dict):
         return
-    for key in ("properties", "$defs", "definitions"):
-        children = node.get(key)
-        if isinstance(children, dict):
-            for child in children.values():
-                require_with_null(child)
-    for key in ("items", "additionalProperties", "contains"):
-        require_with_null(node.get(key))
-    prefix = node.get("prefixItems")
-    if isinstance(prefix, list):
-        for child in prefix:
-            require_with_null(child)
+    for child in plain_subschemas(node):
+        require_with_null(child)
     properties = node.get("properties")
     if isinstance(properties, dict) and node.get("additionalProperties") is False:
         required = set(node.get("required", []))
