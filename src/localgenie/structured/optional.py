@@ -96,7 +96,7 @@ def _walk(root: Schema, node: Any, value: Any, depth: int) -> Any:
         for key, item in value.items():
             child = properties.get(key)
             optional = key not in required and isinstance(child, dict)
-            if optional and _absent(root, child, item):
+            if isinstance(child, dict) and optional and _absent(root, child, item):
                 continue
             walked = _walk(root, child, item, depth + 1)
             if optional and walked == {} and item != {}:
