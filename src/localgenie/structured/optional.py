@@ -95,12 +95,13 @@ def _walk(root: Schema, node: Any, value: Any, depth: int) -> Any:
         kept: dict[str, Any] = {}
         for key, item in value.items():
             child = properties.get(key)
-            optional = key not in required and isinstance(child, dict)
-            if isinstance(child, dict) and optional and _absent(root, child, item):
-                continue
             walked = _walk(root, child, item, depth + 1)
-            if optional and walked == {} and item != {}:
-                continue  # an optional object whose every property was absent
+            if (
+                isinstance(child, dict)
+                and key not in required
+                and (_absent(root, child, item) or (walked == {} and item != {}))
+            ):
+                continue  # absent, or an optional object whose every property was absent
             kept[key] = walked
         return kept
     if isinstance(value, list):
