@@ -27,23 +27,31 @@ def close(found: Confidence, low: float, mean: float, tokens: int) -> bool:
     return math.isclose(found.min, low) and math.isclose(found.mean, mean) and found.tokens == tokens
 
 
-def test_a_value_scores_its_own_tokens_min_and_mean_forced_ones_left_out() -> None:
-    # {"name":"Ann","age":30}: keys and punctuation forced, the values chosen by the model.
+def test_a_value_scores_the_tokens_that_spell_it_min_and_mean_forced_ones_left_out() -> None:
+    # {"name":"Ann","age":30}: keys forced; the values, and some punctuation, chosen by the model.
     tokens = [
         forced('{"name":"'),
         sampled("An", 0.9),
-        drafted("n", 0.6),
-        sampled('","', 0.8),  # closes the name (and, forced-looking but chosen, opens the next key)
+        drafted("n", 0.6),  # a verified draft: a real probability, counted like a sampled token
+        sampled('","', 0.3),  # punctuation only: one spelling of '","' among several, not counted
         forced('age":'),
         sampled("3", 0.5),
         sampled("0", 0.7),
-        sampled("}", 0.95),  # ends the number: "30", not "300"
+        sampled("}", 0.2),
     ]
     raw = "".join(t.text for t in tokens)
     assert raw == '{"name":"Ann","age":30}'
     found = leaf_confidence(raw, tokens, ["/name", "/age"])
-    assert close(found["/name"], 0.6, (0.9 + 0.6 + 0.8) / 3, 3)
-    assert close(found["/age"], 0.5, (0.5 + 0.7 + 0.95) / 3, 3)
+    assert close(found["/name"], 0.6, (0.9 + 0.6) / 2, 2)
+    assert close(found["/age"], 0.5, (0.5 + 0.7) / 2, 2)
+
+
+def test_a_token_that_spells_part_of_a_value_and_punctuation_counts() -> None:
+    tokens = [forced('{"a":"'), sampled('x","', 0.4), forced('b":'), sampled("7,", 0.5), forced('"c":""}')]
+    raw = '{"a":"x","b":7,"c":""}'
+    found = leaf_confidence(raw, tokens, ["/a", "/b", "/c"])
+    assert close(found["/a"], 0.4, 0.4, 1) and close(found["/b"], 0.5, 0.5, 1)
+    assert found["/c"] == Confidence(1.0, 1.0, 0)  # an empty string: its quotes, here forced
 
 
 def test_a_value_the_grammar_wrote_alone_is_certain() -> None:
@@ -51,7 +59,7 @@ def test_a_value_the_grammar_wrote_alone_is_certain() -> None:
     raw = '{"kind":"invoice","n":7}'
     found = leaf_confidence(raw, tokens, ["/kind", "/n"])
     assert found["/kind"] == Confidence(1.0, 1.0, 0)
-    assert close(found["/n"], 0.4, 0.4, 1)  # the forced "}" after it does not count
+    assert close(found["/n"], 0.4, 0.4, 1)
 
 
 def test_a_token_split_inside_a_character_counts_with_the_one_that_completes_it() -> None:
@@ -66,7 +74,7 @@ def test_a_token_split_inside_a_character_counts_with_the_one_that_completes_it(
     raw = '{"c":"José"}'
     assert token_ranges(tokens) == [(0, 6), (6, 9), (9, 10), (9, 10), (10, 12)]
     found = leaf_confidence(raw, tokens, ["/c"])
-    assert close(found["/c"], 0.2, (0.9 + 0.2 + 0.8 + 0.99) / 4, 4)
+    assert close(found["/c"], 0.2, (0.9 + 0.2 + 0.8) / 3, 3)
 
 
 def test_items_and_nested_objects_map_by_pointer() -> None:

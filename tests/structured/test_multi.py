@@ -10,8 +10,9 @@ from pydantic import BaseModel
 
 import localgenie
 from localgenie import SchemaError
+from localgenie.llm import BackendInfo, Response, Token, Usage
 from localgenie.structured import schema_errors
-from localgenie.structured.multi import ItemScanner, items_model, items_schema
+from localgenie.structured.multi import ItemLoopGuard, ItemScanner, items_model, items_schema
 
 
 class Address(BaseModel):
@@ -84,3 +85,39 @@ def test_many_people_from_one_text_on_tiny(tiny: Any) -> None:
     assert len(items) <= 3 and len({json.dumps(item) for item in items}) == len(items)
     assert result.usage.completion_tokens > 0
     assert localgenie.extract_many(text, "name, age int", backend=tiny) == items
+
+
+class Scripted:
+    """A test-double backend that streams a fixed answer as tokens with log-probabilities."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = pieces
+        self.info = BackendInfo(kind="embedded", model="scripted")
+
+    def prompt(self, messages: Any, options: Any = None) -> Response:
+        usage = Usage()
+
+        def run(response: Any) -> Any:
+            for piece in self.pieces:
+                yield Token(piece, None, -0.5, "sampled")
+            response.finish_reason = "stop"
+            usage.completion_tokens = len(self.pieces)
+
+        return Response(run, usage)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text)
+
+
+def test_the_guard_passes_token_facts_through_and_marks_its_own_close_as_certain() -> None:
+    pieces = ['{"items":[', '"a"', ",", '"a"', ",", '"a"', ",", '"b', '"]}']
+    response = ItemLoopGuard(Scripted(pieces)).prompt([])
+    tokens = list(response.tokens())
+    assert response.text() == '{"items":["a"]}'
+    assert [(t.text, t.logprob, t.kind) for t in tokens] == [
+        ('{"items":[', -0.5, "sampled"),
+        ('"a"', -0.5, "sampled"),
+        ("]}", 0.0, "forced"),
+    ]
+    whole = ItemLoopGuard(Scripted(['{"items":[', '"a"', "]}"])).prompt([])
+    assert [t.logprob for t in whole.tokens()] == [-0.5, -0.5, -0.5]

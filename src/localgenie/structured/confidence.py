@@ -3,21 +3,24 @@
 Every answer token is a `Token` with the log-probability the model gave it
 under the grammar's mask and where it came from (``sampled``, ``forced``,
 ``drafted``).  A leaf's tokens are the ones whose characters overlap the
-leaf's value in the raw JSON answer:
+characters that spell its value in the raw JSON answer: a string's content
+inside its quotes (its quotes when it is empty), a number's digits, a
+literal's letters.  A token split inside a multi-byte character (empty
+``text``) belongs with the token that completes the character.
 
-- a string's range includes its quotes: the closing quote is the model
-  deciding the value ends, and for an optional field the opening quote is it
-  deciding there is a value at all;
-- a number's or literal's range includes the character after it (``,`` ``}``
-  ``]``), because a number has no closing quote: the token that ends it is the
-  decision "30, not 300";
-- a token split inside a multi-byte character (empty ``text``) belongs with
-  the token that completes the character.
+Tokens that touch only a string's quotes or the punctuation around a value
+(``":"``, ``","``) do not count, although the model chose them: the grammar
+lets the same characters be written as different tokens (``":"`` or ``":`` then
+``"``), so the chosen token's probability is mostly a choice between spellings
+of one text, not between values.  (On the seed example the token ``":"``
+before the street, a required string, had probability 0.57, though every
+alternative spelled the same characters.)  The cost: the decision where a
+value ends ("30", not "300") is not measured.
 
 **Forced** tokens do not count: the grammar allowed nothing else, so they say
 nothing about the model (their probability is 1).  A leaf made of forced
-tokens only (a ``const``, an enum with one value) has confidence 1.0.  **Drafted** tokens count: the
-decoder verifies a draft on the batch's own logits and keeps a drafted token
+tokens only (a ``const``, the rest of an enum value) has confidence 1.0.
+**Drafted** tokens count: the decoder verifies a draft on the batch's own logits and keeps a drafted token
 only where it is the masked argmax, and records that row's log-probability,
 the same number greedy decoding would have recorded for it.  Sampled tokens of
 a retry (temperature 0.3) report the model's unscaled distribution.
@@ -109,8 +112,8 @@ def leaf_confidence(raw: str, tokens: Sequence[Token], pointers: Iterable[str]) 
         if where is None:
             continue
         start, end = where
-        if raw[start] != '"':
-            end = min(end + 1, len(raw))
+        if raw[start] == '"' and end - start > 2:
+            start, end = start + 1, end - 1
         chosen: list[Token] = []
         for i in range(bisect_right(ends, start), len(tokens)):
             if spans[i][0] >= end:
