@@ -4,10 +4,13 @@ summed up as min and mean, forced tokens left out.  Pure code over hand-built to
 from __future__ import annotations
 
 import math
+import types
 
+import numpy as np
 import pytest
 
 from localgenie.llm.base import Token
+from localgenie.llm.llamacpp import LlamaCppBackend
 from localgenie.structured.confidence import Confidence, leaf_confidence, token_ranges, value_ranges
 
 
@@ -123,3 +126,17 @@ def test_one_chunk_for_many_leaves_counts_for_each_of_them() -> None:
 @pytest.mark.parametrize("raw", ["", "{", '{"a":}', "[1,]", '{"a":1} x'])
 def test_value_ranges_of_something_that_is_not_json_are_empty(raw: str) -> None:
     assert value_ranges(raw) == {}
+
+
+def test_a_drafted_token_keeps_the_log_probability_of_its_own_batch_row() -> None:
+    """The decoder's draft check: a drafted token is kept only where it is the row's argmax, and gets
+    that row's log-softmax, a real probability (not the 0.0 of a forced token)."""
+    rows = [np.array(row, dtype=np.float32) for row in ([2.0, 1.0, 0.0], [0.0, 3.0, 3.5], [1.0, 0.0, 5.0])]
+    unmasked = types.SimpleNamespace(_allowed=lambda matcher: None)
+    kept = LlamaCppBackend._verify(unmasked, [0, 2, 1], rows, None)  # type: ignore[arg-type]
+    # The third token (1) is not row 2's argmax (2): the draft is cut there.
+    assert [token for token, _ in kept] == [0, 2]
+    for (token, logprob), row in zip(kept, rows, strict=False):
+        exact = float(row[token] - np.log(np.exp(row.astype(np.float64)).sum()))
+        assert math.isclose(logprob, exact, rel_tol=1e-6)
+    assert math.exp(kept[0][1]) == pytest.approx(0.665, abs=1e-3)  # 0.665: unsure, and reported so
