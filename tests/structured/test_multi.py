@@ -10,9 +10,10 @@ from pydantic import BaseModel
 
 import localgenie
 from localgenie import SchemaError
-from localgenie.llm import BackendInfo, Response, Token, Usage
 from localgenie.structured import schema_errors
 from localgenie.structured.multi import ItemLoopGuard, ItemScanner, items_model, items_schema
+
+from .scripted import ScriptedBackend
 
 
 class Address(BaseModel):
@@ -87,37 +88,11 @@ def test_many_people_from_one_text_on_tiny(tiny: Any) -> None:
     assert localgenie.extract_many(text, "name, age int", backend=tiny) == items
 
 
-class Scripted:
-    """A test-double backend that streams a fixed answer as tokens with log-probabilities."""
-
-    def __init__(self, pieces: list[str]) -> None:
-        self.pieces = pieces
-        self.info = BackendInfo(kind="embedded", model="scripted")
-
-    def prompt(self, messages: Any, options: Any = None) -> Response:
-        usage = Usage()
-
-        def run(response: Any) -> Any:
-            for piece in self.pieces:
-                yield Token(piece, None, -0.5, "sampled")
-            response.finish_reason = "stop"
-            usage.completion_tokens = len(self.pieces)
-
-        return Response(run, usage)
-
-    def count_tokens(self, text: str) -> int:
-        return len(text)
-
-
 def test_the_guard_passes_token_facts_through_and_marks_its_own_close_as_certain() -> None:
-    pieces = ['{"items":[', '"a"', ",", '"a"', ",", '"a"', ",", '"b', '"]}']
-    response = ItemLoopGuard(Scripted(pieces)).prompt([])
+    response = ItemLoopGuard(ScriptedBackend('{"items":["a","a","a","b"]}')).prompt([])
     tokens = list(response.tokens())
-    assert response.text() == '{"items":["a"]}'
-    assert [(t.text, t.logprob, t.kind) for t in tokens] == [
-        ('{"items":[', -0.5, "sampled"),
-        ('"a"', -0.5, "sampled"),
-        ("]}", 0.0, "forced"),
-    ]
-    whole = ItemLoopGuard(Scripted(['{"items":[', '"a"', "]}"])).prompt([])
-    assert [t.logprob for t in whole.tokens()] == [-0.5, -0.5, -0.5]
+    assert response.text() == '{"items":["a"]}' == "".join(t.text for t in tokens)
+    assert (tokens[-1].text, tokens[-1].logprob, tokens[-1].kind) == ("]}", 0.0, "forced")  # code wrote it
+    assert all((t.logprob, t.kind) == (-0.5, "sampled") for t in tokens[:-1])  # the model's, as it gave them
+    whole = ItemLoopGuard(ScriptedBackend('{"items":["a","b"]}')).prompt([])
+    assert all(t.logprob == -0.5 for t in whole.tokens()) and whole.text() == '{"items":["a","b"]}'
