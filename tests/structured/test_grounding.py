@@ -280,3 +280,11 @@ def test_a_form_pairs_each_value_with_the_lines_of_its_own_item() -> None:
     spans = ground(text, {"people": [{"name": "Ann", "city": "Oslo"}, {"name": "Bob", "city": "Oslo"}]})
     assert spans["/people/0/city"] == (37, 41)  # the Oslo under Ann's line, not the one above it
     assert spans["/people/1/city"] == (16, 20)
+
+
+def test_the_end_of_a_time_range_grounds_with_the_date_before_the_range() -> None:
+    text = "QP2798  LHR → CPH  Thu 12 Jun 2025 13:09 – 15:04  Premium Economy"
+    assert quoted(text, {"departure": "2025-06-12T13:09:00Z", "arrival": "2025-06-12T15:04:00Z"}) == {
+        "/departure": "Thu 12 Jun 2025 13:09",
+        "/arrival": "Thu 12 Jun 2025 13:09 – 15:04",
+    }

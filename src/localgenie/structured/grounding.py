@@ -166,9 +166,12 @@ _TIME_PATTERNS = (
     ),
     re.compile(rf"(?<![\d:.])(?P<h>\d{{1,2}}){_MERIDIEM}", re.IGNORECASE),
 )
-# Between the date and the time of one date-time: "2025-03-03T10:00", "March 3 at 2 pm", "3 Mar, 14:00".
-_DATE_TIME_GAP = re.compile(r"^(?:[\sT,@-]|at|on)*$", re.IGNORECASE)
-_GAP_CHARS = 12
+# Between the date and the time of one date-time: "2025-03-03T10:00", "March 3 at 2 pm", "3 Mar, 14:00",
+# and the end of a time range: "Thu 12 Jun 2025 13:09 – 15:04" (the arrival).
+_DATE_TIME_GAP = re.compile(
+    r"^(?:[\sT,@-]|at|on)*(?:\d{1,2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?\s*(?:[-–—]|to|until)\s*)?$", re.IGNORECASE
+)
+_GAP_CHARS = 24
 # Where a sentence or a line ends: values of one item are written in the same one more often than not.
 _BREAK = re.compile(r"\n|[.!?;](?=\s)")
 
