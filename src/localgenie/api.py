@@ -153,10 +153,13 @@ def extract_details(
     log: bool | None = None,
     max_retries: int = DEFAULT_MAX_RETRIES,
     max_tokens: int | None = None,
+    grounded_only: bool = False,
     base_url: str | None = None,
     api_key: str | None = None,
 ) -> Extraction[Any]:
-    """`extract`, returning the `Extraction` record (attempts, usage, raw text).
+    """`extract`, returning the `Extraction` record (attempts, usage, raw text; per leaf its ``spans``
+    in ``text`` and its ``confidence``).  ``grounded_only``: every copied string must be found in the
+    text (see `localgenie.structured.extract_details`).
 
     ``multi=True``: ``schema`` describes one item and the value is ``{"items": [...]}`` (for a model
     class, an instance of the wrapper model ``<Model>Items``); an answer that starts repeating the same
@@ -170,7 +173,12 @@ def extract_details(
         backend = ItemLoopGuard(backend)
     if not logs.logging_enabled(log):
         return core_extract_details(
-            text, target, backend=backend, max_retries=max_retries, max_tokens=max_tokens
+            text,
+            target,
+            backend=backend,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            grounded_only=grounded_only,
         )
     started = time.perf_counter()
     entry: dict[str, Any] = {
@@ -183,7 +191,12 @@ def extract_details(
     }
     try:
         result = core_extract_details(
-            text, target, backend=backend, max_retries=max_retries, max_tokens=max_tokens
+            text,
+            target,
+            backend=backend,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            grounded_only=grounded_only,
         )
     except GenieError as error:
         # `raw` and `usage` are read when the exception carries them (SchemaViolation may grow both).

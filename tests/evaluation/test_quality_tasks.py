@@ -44,6 +44,7 @@ def test_enough_tasks_and_schemas_at_every_level(tasks: list[dict[str, Any]]) ->
             "expected",
             "expect_error",
             "tags",
+            "forms",
         }
 
 

@@ -11,7 +11,9 @@ from pydantic import BaseModel
 import localgenie
 from localgenie import SchemaError
 from localgenie.structured import schema_errors
-from localgenie.structured.multi import ItemScanner, items_model, items_schema
+from localgenie.structured.multi import ItemLoopGuard, ItemScanner, items_model, items_schema
+
+from .scripted import ScriptedBackend
 
 
 class Address(BaseModel):
@@ -84,3 +86,13 @@ def test_many_people_from_one_text_on_tiny(tiny: Any) -> None:
     assert len(items) <= 3 and len({json.dumps(item) for item in items}) == len(items)
     assert result.usage.completion_tokens > 0
     assert localgenie.extract_many(text, "name, age int", backend=tiny) == items
+
+
+def test_the_guard_passes_token_facts_through_and_marks_its_own_close_as_certain() -> None:
+    response = ItemLoopGuard(ScriptedBackend('{"items":["a","a","a","b"]}')).prompt([])
+    tokens = list(response.tokens())
+    assert response.text() == '{"items":["a"]}' == "".join(t.text for t in tokens)
+    assert (tokens[-1].text, tokens[-1].logprob, tokens[-1].kind) == ("]}", 0.0, "forced")  # code wrote it
+    assert all((t.logprob, t.kind) == (-0.5, "sampled") for t in tokens[:-1])  # the model's, as it gave them
+    whole = ItemLoopGuard(ScriptedBackend('{"items":["a","b"]}')).prompt([])
+    assert all(t.logprob == -0.5 for t in whole.tokens()) and whole.text() == '{"items":["a","b"]}'

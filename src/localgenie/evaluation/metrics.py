@@ -27,48 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..structured.pointers import leaves, prune
+
 LEVEL_ORDER = ("simple", "medium", "complex")
-
-
-def prune(value: Any) -> Any:
-    """``value`` without ``None`` members and empty containers (recursively); ``None`` if nothing is left."""
-    if isinstance(value, dict):
-        kept = {key: prune(child) for key, child in value.items()}
-        kept = {key: child for key, child in kept.items() if child is not None}
-        return kept or None
-    if isinstance(value, list):
-        # Items keep their positions: a null inside a list is an item, not an absent field.
-        items = [prune(child) for child in value]
-        return items if any(item is not None for item in items) else None
-    return value
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def leaves(value: Any) -> dict[str, Any]:
-    """Every leaf of ``value`` by JSON pointer (RFC 6901); nulls and empty containers are absent.
-
-    >>> leaves({"name": "Ann", "address": {"city": "Oslo"}, "tags": [], "note": None})
-    {'/name': 'Ann', '/address/city': 'Oslo'}
-    """
-    found: dict[str, Any] = {}
-    _collect(prune(value), "", found)
-    return found
-
-
-def _collect(value: Any, pointer: str, found: dict[str, Any]) -> None:
-    if value is None:
-        return
-    if isinstance(value, dict):
-        for key, child in value.items():
-            _collect(child, f"{pointer}/{_escape(str(key))}", found)
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            _collect(child, f"{pointer}/{index}", found)
-    else:
-        found[pointer] = value
 
 
 def same_leaf(expected: Any, got: Any) -> bool:

@@ -82,17 +82,22 @@ def extract_details(
     backend: Backend | None = None,
     max_retries: int = DEFAULT_MAX_RETRIES,
     max_tokens: int | None = None,
+    grounded_only: bool = False,
     base_url: str | None = None,
     api_key: str | None = None,
 ) -> Extraction[Any]:
     """Extract data matching ``schema`` from ``text``: the `Extraction` record (value, attempts, usage,
-    raw text, completed formats, token facts).
+    raw text, completed formats, token facts, and per leaf its span in ``text`` and its confidence).
 
     ``schema`` is a JSON Schema (dict, JSON text or a file path) or a Pydantic model class; with a
     model class the value is an instance of it.  ``model`` names the model (``tiny``, ``default``, a
     ``.gguf`` path, or the model name on a remote server); ``backend`` passes a backend directly.
     ``max_tokens`` defaults to a budget sized from the schema and the text.  Raises `BadInput` for
     unusable input and `SchemaViolation` when no valid answer came after the retries.
+
+    Fields the schema marks ``"x-grounded": true`` must be found in ``text``; ``grounded_only=True``
+    asks that of every string that is not an enum as well (``"x-grounded": false`` exempts a field).  A
+    value that is not in the text is retried with a message naming the field, then `SchemaViolation`.
     """
     check_text(text)
     json_schema = load_schema(schema)
@@ -106,6 +111,8 @@ def extract_details(
         max_retries=max_retries,
         max_tokens=budget,
         lookup_text=text,
+        source_text=text,
+        grounded_only=grounded_only,
     )
 
 

@@ -122,10 +122,36 @@ def generation_schema(schema: Schema) -> Schema:
     completes those afterwards, and the validator checks the original schema.
     """
     result = copy.deepcopy(schema)
+    _drop_annotations(result)
     _close_objects(result)
     require_with_null(result)
     relax_formats(result)
     return result
+
+
+# Genie's own keywords, read by code after generating (`grounding`): kept from grammars and servers,
+# which would at best ignore them.
+GENIE_KEYWORDS = ("x-grounded",)
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_VALUES = ("enum", "const", "default", "examples")
+
+
+def _drop_annotations(node: Any) -> None:
+    """Remove `GENIE_KEYWORDS` in place, wherever a schema stands (never a property that has that name)."""
+    if isinstance(node, list):
+        for item in node:
+            _drop_annotations(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for keyword in GENIE_KEYWORDS:
+        node.pop(keyword, None)
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            for child in value.values():
+                _drop_annotations(child)
+        elif key not in _VALUES:
+            _drop_annotations(value)
 
 
 def _close_objects(node: Any) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field, create_model
 
 from ..errors import SchemaError
-from ..llm.base import Backend, GenerationOptions, Message, Response
+from ..llm.base import Backend, GenerationOptions, Message, Response, Token
 from .schema import Schema, load_schema
 
 ITEMS_KEY = "items"
@@ -106,24 +106,45 @@ class ItemLoopGuard:
     def count_tokens(self, text: str) -> int | None:
         return self._backend.count_tokens(text)
 
-    def _guarded(self, inner: Response, outer: Response) -> Iterator[str]:
+    def _guarded(self, inner: Response, outer: Response) -> Iterator[Token]:
+        """The inner answer's tokens (their log-probabilities feed each leaf's confidence), held back until
+        the end; after a cut, those before it and a ``]}`` that code wrote (certain: "forced")."""
         scanner = ItemScanner()
-        stream = iter(inner)
+        stream = inner.tokens()
+        kept: list[Token] = []
         try:
-            for chunk in stream:
-                cut = scanner.feed(chunk)
+            for token in stream:
+                kept.append(token)
+                cut = scanner.feed(token.text)
                 if cut is not None:
                     outer.finish_reason = "stop"
                     if not inner.usage.completion_tokens:  # the backend counts only when it finishes
                         inner.usage.completion_tokens = self._backend.count_tokens(scanner.text) or 0
-                    yield cut
+                    yield from _prefix(kept, len(cut) - len(CLOSE))
+                    yield Token(CLOSE, None, 0.0, "forced")
                     return
             outer.finish_reason = inner.finish_reason
-            yield scanner.text
+            yield from kept
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()  # stop the model now (and free it), not when the generator is collected
+
+
+CLOSE = "]}"
+
+
+def _prefix(tokens: list[Token], length: int) -> Iterator[Token]:
+    """The tokens that spell the first ``length`` characters (the last one cut to fit)."""
+    at = 0
+    for token in tokens:
+        if at + len(token.text) <= length:
+            yield token
+            at += len(token.text)
+            continue
+        if at < length:
+            yield Token(token.text[: length - at], None, token.logprob, token.kind)
+        return
 
 
 class ItemScanner:

@@ -19,7 +19,7 @@ from .. import db
 from ..deps import CSRF, AppState, State, responses
 from ..errors import NotFound
 from ..examples import BY_KEY, EXAMPLES
-from ..models import MAX_SCHEMA_TEXT, MAX_TEXT, ExtractRequest, ExtractResponse
+from ..models import MAX_SCHEMA_TEXT, MAX_TEXT, ConfidenceOut, ExtractRequest, ExtractResponse
 from ..pages import render
 
 api = APIRouter(prefix="/api", tags=["extract"])
@@ -27,7 +27,12 @@ pages = APIRouter(include_in_schema=False, dependencies=CSRF)
 
 
 async def run_extraction(
-    state: AppState, text: str, schema: Any, max_retries: int = 2, max_tokens: int = 1024
+    state: AppState,
+    text: str,
+    schema: Any,
+    max_retries: int = 2,
+    max_tokens: int = 1024,
+    grounded_only: bool = False,
 ) -> tuple[Extraction[Any], float]:
     """Check the input here (cheap), then wait for the shared model."""
     check_text(text)
@@ -35,7 +40,12 @@ async def run_extraction(
     started = time.perf_counter()
     result = await state.queue.run(
         lambda backend: extract_details(
-            text, checked, backend=backend, max_retries=max_retries, max_tokens=max_tokens
+            text,
+            checked,
+            backend=backend,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            grounded_only=grounded_only,
         ),
         kind="extract",
     )
@@ -60,7 +70,7 @@ async def run_extraction(
 async def api_extract(body: ExtractRequest, state: State) -> ExtractResponse:
     """Text + JSON Schema → JSON valid against the schema (or an error listing the failing paths)."""
     result, seconds = await run_extraction(
-        state, body.text, body.json_schema, body.max_retries, body.max_tokens
+        state, body.text, body.json_schema, body.max_retries, body.max_tokens, body.grounded_only
     )
     return ExtractResponse(
         value=result.value,
@@ -68,6 +78,8 @@ async def api_extract(body: ExtractRequest, state: State) -> ExtractResponse:
         usage=result.usage,
         model=state.queue.model,
         seconds=seconds,
+        spans=result.spans,
+        confidence={pointer: ConfidenceOut.model_validate(c) for pointer, c in result.confidence.items()},
     )
 
 
