@@ -77,7 +77,9 @@ def test_a_required_field_written_as_null_or_empty_is_left_for_the_validator() -
 
 def test_refs_and_all_of_are_followed() -> None:
     schema = {
-        "$defs": {"Item": {"type": "object", "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}}}},
+        "$defs": {
+            "Item": {"type": "object", "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}}}
+        },
         "allOf": [{"type": "object", "properties": {"item": {"$ref": "#/$defs/Item"}}}],
     }
     assert drop_absent(schema, {"item": {"sku": "A-1", "qty": None}}) == {"item": {"sku": "A-1"}}

@@ -12,7 +12,7 @@ paths, with the last raw answer and the usage.  Invalid data is never returned.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -21,9 +21,11 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ContextOverflow, SchemaViolation
 from ..llm import Backend, GenerationOptions, Message, Token, Usage, get_backend
+from ..llm.base import Constraint
 from .formats import Normalisation, normalise
 from .grammar import json_constraint
 from .optional import drop_absent
+from .partial import Partial, PartialBuilder, Retry
 from .prompt import retry_messages
 from .schema import Schema, load_schema
 from .validate import schema_errors
@@ -55,6 +57,10 @@ class Extraction(Generic[ValueT]):
     tokens: list[Token] = field(default_factory=list)
 
 
+StreamEvent = Partial | Retry | Extraction[Any]
+"""What `complete_stream` yields: snapshots of the answer, a retry starting, then the result."""
+
+
 def complete_details(
     messages: list[Message],
     schema: Schema | str | Path | bool | type[BaseModel],
@@ -73,13 +79,86 @@ def complete_details(
 
     ``messages`` must say what to write; the schema is enforced and validated here, and a failed answer
     is shown back to the model with the validator's message, up to ``max_retries`` times.  ``on_text``
-    receives the raw JSON as it is generated (every attempt), for showing progress.
+    receives the raw JSON as it is generated (every attempt), for showing progress; `complete_stream`
+    gives the answer as a growing object instead.
+    """
+    events = complete_stream(
+        messages,
+        schema,
+        model=model,
+        backend=backend,
+        max_retries=max_retries,
+        max_tokens=max_tokens,
+        lookup_text=lookup_text,
+        on_text=on_text,
+        base_url=base_url,
+        api_key=api_key,
+    )
+    return final_result(events)
+
+
+def final_result(events: Iterator[StreamEvent]) -> Extraction[Any]:
+    """Run a stream to its end and return its `Extraction` (its `SchemaViolation` is raised)."""
+    for event in events:
+        if isinstance(event, Extraction):
+            return event
+    raise AssertionError("a stream of the answer ended without its result")  # pragma: no cover
+
+
+def complete_stream(
+    messages: list[Message],
+    schema: Schema | str | Path | bool | type[BaseModel],
+    *,
+    model: str | None = None,
+    backend: Backend | None = None,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    lookup_text: str | None = None,
+    on_text: Callable[[str], None] | None = None,
+    stop_loops: bool = False,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> Iterator[StreamEvent]:
+    """`complete_details`, yielding the answer as it grows: a `Partial` each time a value opens or
+    closes, a `Retry` when an attempt failed and the next starts, and last the validated `Extraction`
+    (or `SchemaViolation`, raised from the iterator).
+
+    The schema and the context size are checked here, before the first item is asked for.
+    ``stop_loops`` ends an attempt as soon as one list holds the same item `LOOP_REPEATS` times (see
+    `PartialBuilder`), for answers whose lists should never repeat (a recipe's ingredients and steps).
+    Stopping the iteration stops the model at once.
     """
     model_class = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
     json_schema = load_schema(schema)
     constraint = json_constraint(json_schema)
     backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
     check_fits(backend, messages, max_tokens)
+    return _attempts(
+        messages,
+        json_schema,
+        model_class,
+        constraint,
+        backend,
+        max_retries,
+        max_tokens,
+        lookup_text,
+        on_text,
+        stop_loops,
+    )
+
+
+def _attempts(
+    messages: list[Message],
+    json_schema: Schema,
+    model_class: type[BaseModel] | None,
+    constraint: Constraint,
+    backend: Backend,
+    max_retries: int,
+    max_tokens: int,
+    lookup_text: str | None,
+    on_text: Callable[[str], None] | None,
+    stop_loops: bool,
+) -> Iterator[StreamEvent]:
     first = list(messages)
     usage = Usage()
     failures: list[list[tuple[str, str]]] = []
@@ -93,18 +172,38 @@ def complete_details(
             lookup_text=lookup_text,
         )
         response = backend.prompt(messages, options)
-        for token in response.tokens():
-            if on_text is not None and token.text:
-                on_text(token.text)
+        builder = PartialBuilder(json_schema, attempt, stop_loops=stop_loops)
+        try:
+            for token in response.tokens():
+                if not token.text:
+                    continue
+                if on_text is not None:
+                    on_text(token.text)
+                partial = builder.feed(token.text)
+                if partial is not None:
+                    yield partial
+                if builder.loop is not None:
+                    break  # what follows a loop is thrown away: stop paying for it
+        finally:
+            if not response.done:  # a loop, or a reader that stopped early: stop the model now
+                response.close()
+        if builder.loop is None and (closed := builder.finish()) is not None:
+            yield closed
         raw = response.text()
         usage += response.usage
-        checked = check_answer(raw, json_schema, model_class, response.finish_reason, max_tokens)
+        if builder.loop is not None:
+            checked = CheckedAnswer(None, [builder.loop.error()])
+        else:
+            checked = check_answer(raw, json_schema, model_class, response.finish_reason, max_tokens)
         if not checked.errors:
-            return Extraction(
+            yield Extraction(
                 checked.value, attempt, usage, raw, failures, checked.normalised, list(response.tokens())
             )
+            return
         failures.append(checked.errors)
         messages = retry_messages(first, raw, checked.errors)
+        if attempt <= max_retries:
+            yield Retry(attempt + 1, checked.errors)
     last = failures[-1]
     listing = "; ".join(f"{path}: {message}" for path, message in last)
     raise SchemaViolation(

@@ -7,6 +7,7 @@ never returned.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -14,7 +15,14 @@ from pydantic import BaseModel
 
 from ..errors import BadInput
 from ..llm import Backend, get_backend
-from .complete import DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS, Extraction, complete_details
+from .complete import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_TOKENS,
+    Extraction,
+    StreamEvent,
+    complete_stream,
+    final_result,
+)
 from .prompt import extraction_messages
 from .schema import Schema, load_schema, resolve_local_ref
 
@@ -26,6 +34,7 @@ __all__ = [
     "check_text",
     "extract",
     "extract_details",
+    "extract_stream",
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -100,12 +109,40 @@ def extract_details(
 ) -> Extraction[Any]:
     """`extract`, returning the `Extraction` record (attempts, usage, raw text, completed formats,
     token facts).  ``max_tokens`` defaults to a budget sized from the schema and the text."""
+    return final_result(
+        extract_stream(
+            text,
+            schema,
+            model=model,
+            backend=backend,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            base_url=base_url,
+            api_key=api_key,
+        )
+    )
+
+
+def extract_stream(
+    text: str,
+    schema: Schema | str | Path | bool | type[BaseModel],
+    *,
+    model: str | None = None,
+    backend: Backend | None = None,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_tokens: int | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> Iterator[StreamEvent]:
+    """`extract_details` as a stream: `Partial` snapshots of the answer as it grows, a `Retry` when an
+    attempt failed, then the `Extraction` (see `complete_stream`).  Bad input and a bad schema are
+    raised here, before anything is generated."""
     check_text(text)
     json_schema = load_schema(schema)
     backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
     messages = extraction_messages(json_schema, text)
     budget = max_tokens or answer_budget(json_schema, backend.count_tokens(text) or len(text) // 3)
-    return complete_details(
+    return complete_stream(
         messages,
         schema if isinstance(schema, type) else json_schema,
         backend=backend,

@@ -91,8 +91,9 @@ class ItemLoopGuard:
     answer is ended after the first run (``]}`` closes it, and the validator still checks it).  A text
     that really lists the same item two times in a row keeps both.
 
-    The answer is held back until it is complete (the loop can only be cut before it is shown), so
-    this backend does not stream.
+    The answer streams up to the end of the last item that repeats no earlier one (`ItemScanner.safe`):
+    no cut can reach back before such an item, so what was shown always stays.  An item equal to an
+    earlier one is held back until the list moves on to something new (or ends).
     """
 
     def __init__(self, backend: Backend) -> None:
@@ -109,6 +110,7 @@ class ItemLoopGuard:
     def _guarded(self, inner: Response, outer: Response) -> Iterator[str]:
         scanner = ItemScanner()
         stream = iter(inner)
+        sent = 0
         try:
             for chunk in stream:
                 cut = scanner.feed(chunk)
@@ -116,10 +118,13 @@ class ItemLoopGuard:
                     outer.finish_reason = "stop"
                     if not inner.usage.completion_tokens:  # the backend counts only when it finishes
                         inner.usage.completion_tokens = self._backend.count_tokens(scanner.text) or 0
-                    yield cut
+                    yield cut[sent:]
                     return
+                if scanner.safe > sent:
+                    yield scanner.text[sent : scanner.safe]
+                    sent = scanner.safe
             outer.finish_reason = inner.finish_reason
-            yield scanner.text
+            yield scanner.text[sent:]
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
@@ -138,6 +143,8 @@ class ItemScanner:
         self._start: int | None = None
         self._items: list[str] = []
         self._ends: list[int] = []
+        self._distinct: set[str] = set()
+        self.safe = 0  # the text up to here is kept whatever follows (the end of the last new item)
 
     @property
     def items(self) -> list[str]:
@@ -201,4 +208,9 @@ class ItemScanner:
             if all(part == tail[0] for part in tail):
                 keep = len(items) - (LOOP_REPEATS - 1) * run
                 return self.text[: self._ends[keep - 1]] + "]}"
+        # A cut keeps every item up to the last one that repeats no earlier item (the items it drops
+        # are copies of the ones a run before them), so the text up to a new item's end is safe.
+        if items[-1] not in self._distinct:
+            self._distinct.add(items[-1])
+            self.safe = end
         return None
