@@ -43,21 +43,24 @@ class Scripted:
     """Streams each answer in turn, ``chunk`` characters at a time; ``read`` counts the chunks taken
     from the current answer, ``closed`` whether its generation was stopped before the end."""
 
-    def __init__(self, *answers: str, chunk: int = 3) -> None:
+    def __init__(self, *answers: str, chunk: int = 3, finish: str = "stop") -> None:
         self.info = BackendInfo(kind="embedded", model="scripted", context_length=8192)
         self.answers = list(answers)
         self.chunk = chunk
+        self.finish = finish
         self.read = 0
         self.closed = False
         self.prompts: list[list[Message]] = []
+        self.options: list[GenerationOptions] = []
 
     def prompt(self, messages: list[Message], options: GenerationOptions | None = None) -> Response:
         answer = self.answers[len(self.prompts)]
         self.prompts.append(list(messages))
+        self.options.append(options or GenerationOptions())
         self.read, self.closed = 0, False
 
         def run(response: Response) -> Iterator[str]:
-            response.finish_reason = "stop"
+            response.finish_reason = self.finish
             try:
                 for start in range(0, len(answer), self.chunk):
                     self.read += 1
@@ -194,6 +197,29 @@ def test_the_stopped_loop_freed_the_model_at_once() -> None:
     with pytest.raises(SchemaViolation, match="repeating itself"):
         list(complete_stream([Message("user", "x")], schema, backend=backend, max_retries=1, stop_loops=True))
     assert backend.closed and backend.read < 12  # about 3 steps' worth of chunks, not 60
+
+
+def test_a_loop_the_decoder_stopped_is_reported_where_it_happened() -> None:
+    """The embedded decoder ends a token loop inside a string ("repetition"); the retry and the error say
+    which field, not just "$"."""
+    schema = {"type": "object", "properties": {"steps": {"type": "array", "items": {"type": "string"}}}}
+    stuck = '{"steps":["Boil water.","Add the feta feta feta feta feta'
+    backend = Scripted(stuck, stuck, finish="repetition")
+    with pytest.raises(SchemaViolation) as caught:
+        list(complete_stream([Message("user", "x")], schema, backend=backend, max_retries=1))
+    assert caught.value.errors == [
+        ("$.steps[1]", "the answer got stuck repeating itself; write each value once")
+    ]
+
+
+def test_asking_again_with_another_variant_samples_new_attempts() -> None:
+    """Variant 0 is reproducible (greedy first attempt); a person's "try again" must not replay it."""
+    first, again = Scripted(GOOD), Scripted(GOOD)
+    chat = [Message("user", "x")]
+    list(complete_stream(chat, PERSON, backend=first))
+    list(complete_stream(chat, PERSON, backend=again, variant=1))
+    assert (first.options[0].temperature, first.options[0].seed) == (0.0, 1)
+    assert again.options[0].temperature > 0 and again.options[0].seed not in (None, 1, 2, 3)
 
 
 def test_many_items_stream_before_the_answer_ends_and_a_loop_is_still_cut() -> None:

@@ -25,7 +25,7 @@ from ..llm.base import Constraint
 from .formats import Normalisation, normalise
 from .grammar import json_constraint
 from .optional import drop_absent
-from .partial import Partial, PartialBuilder, Retry
+from .partial import Partial, PartialBuilder, Retry, json_path
 from .prompt import retry_messages
 from .schema import Schema, load_schema
 from .validate import schema_errors
@@ -36,6 +36,7 @@ DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_TOKENS = 1024
 RETRY_TEMPERATURE = 0.3  # a retry at temperature 0 with the same prompt would repeat the same mistake
 RAW_KEPT_CHARS = 2000  # of the last answer, on a SchemaViolation
+VARIANT_SEEDS = 1000  # seeds per `variant`: attempts of different variants never share one
 
 
 @dataclass
@@ -116,6 +117,7 @@ def complete_stream(
     lookup_text: str | None = None,
     on_text: Callable[[str], None] | None = None,
     stop_loops: bool = False,
+    variant: int = 0,
     base_url: str | None = None,
     api_key: str | None = None,
 ) -> Iterator[StreamEvent]:
@@ -126,7 +128,9 @@ def complete_stream(
     The schema and the context size are checked here, before the first item is asked for.
     ``stop_loops`` ends an attempt as soon as one list holds the same item `LOOP_REPEATS` times (see
     `PartialBuilder`), for answers whose lists should never repeat (a recipe's ingredients and steps).
-    Stopping the iteration stops the model at once.
+    ``variant`` 0 is the reproducible run (the first attempt greedy, retries sampled); another number
+    samples every attempt with seeds of its own, so a person asking again gets another answer rather
+    than the same one.  Stopping the iteration stops the model at once.
     """
     model_class = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
     json_schema = load_schema(schema)
@@ -137,13 +141,14 @@ def complete_stream(
         messages,
         json_schema,
         model_class,
-        constraint,
         backend,
-        max_retries,
-        max_tokens,
-        lookup_text,
-        on_text,
-        stop_loops,
+        constraint,
+        max_retries=max_retries,
+        max_tokens=max_tokens,
+        lookup_text=lookup_text,
+        on_text=on_text,
+        stop_loops=stop_loops,
+        variant=variant,
     )
 
 
@@ -151,13 +156,15 @@ def _attempts(
     messages: list[Message],
     json_schema: Schema,
     model_class: type[BaseModel] | None,
-    constraint: Constraint,
     backend: Backend,
+    constraint: Constraint,
+    *,
     max_retries: int,
     max_tokens: int,
     lookup_text: str | None,
     on_text: Callable[[str], None] | None,
     stop_loops: bool,
+    variant: int,
 ) -> Iterator[StreamEvent]:
     first = list(messages)
     usage = Usage()
@@ -166,8 +173,8 @@ def _attempts(
     for attempt in range(1, max_retries + 2):
         options = GenerationOptions(
             max_tokens=max_tokens,
-            temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE,
-            seed=attempt,
+            temperature=0.0 if attempt == 1 and variant == 0 else RETRY_TEMPERATURE,
+            seed=attempt + VARIANT_SEEDS * variant,
             constraint=constraint,
             lookup_text=lookup_text,
         )
@@ -195,6 +202,11 @@ def _attempts(
             checked = CheckedAnswer(None, [builder.loop.error()])
         else:
             checked = check_answer(raw, json_schema, model_class, response.finish_reason, max_tokens)
+            where = builder.scanner.path
+            stopped = response.finish_reason in ("repetition", "length")
+            if stopped and where and checked.errors and checked.errors[0][0] == "$":
+                # Say where it stopped ("$.steps[2]"): the model and the person both need to know.
+                checked.errors[0] = (json_path(where), checked.errors[0][1])
         if not checked.errors:
             yield Extraction(
                 checked.value, attempt, usage, raw, failures, checked.normalised, list(response.tokens())
