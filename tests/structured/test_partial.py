@@ -237,13 +237,14 @@ def test_near_miss_date_times_show_as_completed() -> None:
 
 
 def test_the_same_item_three_times_in_a_list_is_a_loop() -> None:
-    """Opt-in: feta cheese with another quantity is still feta cheese."""
+    """Opt-in: feta cheese in another amount is still feta cheese (what tiny wrote: the same name with
+    unit "bag", then "bunch", then "cup")."""
     items = [
-        {"name": "feta cheese", "quantity": 1},
-        {"name": "spinach", "quantity": 1},
-        {"name": "Feta cheese", "quantity": 2},
-        {"name": "feta cheese", "quantity": 3},
-        {"name": "feta cheese", "quantity": 4},
+        {"name": "feta cheese", "quantity": 1, "unit": "bag"},
+        {"name": "spinach", "quantity": 1, "unit": "bag"},
+        {"name": "Feta  cheese", "quantity": 2, "unit": "bunch"},
+        {"name": "feta cheese", "quantity": 3, "unit": "cup"},
+        {"name": "feta cheese", "quantity": 4, "unit": "gram"},
     ]
     text = compact({"title": "Feta", "ingredients": items})
     watching = PartialBuilder(ANY, stop_loops=True)
@@ -254,7 +255,7 @@ def test_the_same_item_three_times_in_a_list_is_a_loop() -> None:
             stopped_at = end
             break
     assert watching.loop is not None and watching.loop.path == ("ingredients",)
-    assert text[:stopped_at].endswith('"quantity":3}')  # at the third feta, not the fourth
+    assert text[:stopped_at].endswith('"unit":"cup"}')  # at the third feta, not the fourth
     path, message = watching.loop.error()
     assert path == "$.ingredients" and "'feta cheese' 3 times" in message and "repeating itself" in message
     relaxed = PartialBuilder(ANY)
@@ -266,6 +267,9 @@ def test_two_of_the_same_item_is_not_a_loop() -> None:
     builder = PartialBuilder(ANY, stop_loops=True)
     builder.feed(compact({"steps": ["Stir well.", "Wait.", "Stir well.", "Serve."]}))
     assert builder.loop is None
+    similar = PartialBuilder(ANY, stop_loops=True)
+    similar.feed(compact({"ingredients": [{"name": "egg"}, {"name": "eggplant"}, {"name": "egg white"}]}))
+    assert similar.loop is None  # the whole first text counts, not a common start
 
 
 def test_paths_print_as_json_pointers_and_json_paths() -> None:

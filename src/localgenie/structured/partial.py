@@ -334,7 +334,7 @@ class PartialBuilder:
     """Feeds a `JsonScanner` and makes a `Partial` after each chunk that opened or closed a value.
 
     ``stop_loops``: watch every list for the same item written `LOOP_REPEATS` times (items compared by
-    their texts, so ``feta cheese`` with another quantity still counts); ``loop`` is then set and the
+    their first text, so ``feta`` with another quantity or unit still counts); ``loop`` is then set and the
     caller should end the attempt: a small model that starts a list over rarely stops before the token
     cap, and what it writes meanwhile is thrown away.
     """
@@ -372,7 +372,7 @@ class PartialBuilder:
 
     def _count(self, array: FieldPath, item: Any) -> None:
         seen = self._seen.setdefault(array, Counter())
-        key = json.dumps(_texts(item), ensure_ascii=False)
+        key = _identity(item)
         seen[key] += 1
         if seen[key] >= LOOP_REPEATS:
             self.loop = Loop(array, copy.deepcopy(item))
@@ -389,23 +389,13 @@ def _resolves(value: Any, path: FieldPath) -> bool:
     return True
 
 
-def _texts(item: Any) -> Any:
-    """What identifies an item for loop detection: its strings (numbers and flags vary in a loop), or
-    the item itself when it has none."""
-    strings: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, str):
-            strings.append(node.strip().casefold())
-        elif isinstance(node, dict):
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(item)
-    return strings if strings else item
+def _identity(item: Any) -> str:
+    """What identifies an item for loop detection: its first text, case and spaces aside (a loop keeps
+    the name and varies the rest: "feta" for a cup, a bag, a gram...), or the whole item without one."""
+    text = _first_text(item)
+    if text is not None:
+        return " ".join(text.casefold().split())
+    return json.dumps(item, sort_keys=True)
 
 
 def _first_text(node: Any) -> str | None:
