@@ -13,17 +13,22 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
+from rich.json import JSON
+from rich.live import Live
+from rich.text import Text
 
-from ..api import ResolvedSchema, extract_details, resolve
+from ..api import ResolvedSchema, extract_details, extract_stream, resolve
 from ..errors import BadInput, LowConfidence, SchemaViolation
 from ..llm import Backend, get_backend
-from ..structured import DEFAULT_MAX_RETRIES, Extraction
+from ..structured import DEFAULT_MAX_RETRIES, Extraction, Partial, Retry, StreamEvent
+from ..structured.partial import json_path
 from .batch import error_record, progress_bar, read_lines
 
 stderr = Console(stderr=True)
@@ -85,6 +90,14 @@ def extract_command(
         int | None,
         typer.Option(min=16, help="Most tokens one answer may take (default: sized from schema and text)."),
     ] = None,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Redraw the object on the terminal (stderr, else /dev/tty) as its fields are written; "
+            "the final JSON still goes to stdout.",
+        ),
+    ] = False,
     no_log: Annotated[
         bool, typer.Option("--no-log", help="Do not write this run to the extraction log (env GENIE_LOG=0).")
     ] = False,
@@ -127,6 +140,8 @@ def extract_command(
         raise BadInput(
             f"--json-lines {json_lines} reads the texts from there, so TEXT {text!r} has no use: {hint}"
         )
+    if stream and json_lines is not None:
+        raise BadInput("--stream shows one object as it is written: it cannot be used with --json-lines")
     resolved = resolve(schema)
     run = Run(resolved, multi, max_retries, max_tokens, not no_log, grounded_only, spans, min_confidence)
     if json_lines is not None:
@@ -138,7 +153,7 @@ def extract_command(
     assert source is not None
     backend = get_backend(model, base_url=base_url, api_key=api_key)
     started = time.perf_counter()
-    result = run.extract(source, backend)
+    result = _run_streamed(source, run, backend) if stream else run.extract(source, backend)
     print(json.dumps(run.output(result), ensure_ascii=False))
     if verbose:
         _report(result, time.perf_counter() - started)
@@ -161,6 +176,18 @@ class Run:
 
     def extract(self, text: str, backend: Backend) -> Extraction[Any]:
         return extract_details(
+            text,
+            self.resolved,
+            backend=backend,
+            multi=self.multi,
+            log=self.log,
+            max_retries=self.max_retries,
+            max_tokens=self.max_tokens,
+            grounded_only=self.grounded_only,
+        )
+
+    def stream(self, text: str, backend: Backend) -> Iterator[StreamEvent]:
+        return extract_stream(
             text,
             self.resolved,
             backend=backend,
@@ -198,6 +225,65 @@ def check_confidence(result: Extraction[Any], threshold: float, *, show: bool = 
         f"{len(unsure)} value(s) under confidence {threshold:g}: {names}; check them in the text",
         {p: None if c is None else (c.min, c.mean) for p, c in unsure.items()},
     )
+
+
+def _run_streamed(text: str, run: Run, backend: Backend) -> Extraction[Any]:
+    """`Run.extract`, drawing each `Partial` where the user looks (`live_console`): a terminal's drawing
+    is redrawn in place and wiped at the end, so the terminal keeps only the final JSON from stdout."""
+    events = run.stream(text, backend)
+    console = live_console()
+    retries: list[Retry] = []
+    if console is None:  # nowhere to draw: still say when a retry starts
+        for event in events:
+            if isinstance(event, Retry):
+                stderr.print(f"genie: {retry_line(event)}", highlight=False, markup=False)
+            elif isinstance(event, Extraction):
+                return event
+        raise AssertionError("the stream ended without its result")  # pragma: no cover
+    try:
+        with Live(console=console, transient=True, refresh_per_second=12) as live:
+            for event in events:
+                if isinstance(event, Retry):
+                    retries.append(event)
+                elif isinstance(event, Partial):
+                    live.update(render_partial(event, retries))
+                else:
+                    return event
+    finally:
+        if console is not stderr:
+            console.file.close()
+    raise AssertionError("the stream ended without its result")  # pragma: no cover
+
+
+def live_console() -> Console | None:
+    """Where to draw a live object: stderr when it is a terminal, else the controlling terminal (stdout
+    and stderr may both be redirected: ``genie extract --stream ... 2>log | jq``), else nowhere."""
+    if sys.stderr.isatty():
+        return stderr
+    try:
+        tty = open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115  (closed by the caller)
+    except OSError:
+        return None
+    return Console(file=tty)
+
+
+def retry_line(retry: Retry) -> str:
+    problems = "; ".join(f"{path}: {message}" for path, message in retry.errors[:3])
+    return f"attempt {retry.attempt - 1} failed ({problems}); attempt {retry.attempt} starts"
+
+
+def render_partial(partial: Partial, retries: list[Retry]) -> Group:
+    """The object so far as indented JSON, then what is being written (or the retry in progress)."""
+    parts: list[Any] = []
+    if retries:
+        parts.append(Text(retry_line(retries[-1]), style="yellow"))
+    parts.append(
+        JSON.from_data(partial.value, ensure_ascii=False) if partial.value is not None else Text("…")
+    )
+    if partial.partial_path is not None:
+        where = json_path(partial.partial_path)
+        parts.append(Text(f"writing {where} …", style="dim"))
+    return Group(*parts)
 
 
 def _batch(lines: list[Any], run: Run, backend: Backend, verbose: bool) -> None:

@@ -9,6 +9,7 @@ loop of `localgenie.structured.complete`.  Invalid data is never returned.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,7 +17,14 @@ from pydantic import BaseModel
 
 from ..errors import BadInput
 from ..llm import Backend, get_backend
-from .complete import DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS, Extraction, complete_details
+from .complete import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_TOKENS,
+    Extraction,
+    StreamEvent,
+    complete_stream,
+    final_result,
+)
 from .prompt import extraction_messages
 from .schema import Schema, load_schema, resolve_local_ref
 
@@ -28,6 +36,7 @@ __all__ = [
     "answer_budget",
     "check_text",
     "extract_details",
+    "extract_stream",
 ]
 
 # The answer's token budget when the caller sets none: room for every value copied from the text, plus
@@ -99,12 +108,42 @@ def extract_details(
     asks that of every string that is not an enum as well (``"x-grounded": false`` exempts a field).  A
     value that is not in the text is retried with a message naming the field, then `SchemaViolation`.
     """
+    return final_result(
+        extract_stream(
+            text,
+            schema,
+            model=model,
+            backend=backend,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            grounded_only=grounded_only,
+            base_url=base_url,
+            api_key=api_key,
+        )
+    )
+
+
+def extract_stream(
+    text: str,
+    schema: Schema | str | Path | bool | type[BaseModel],
+    *,
+    model: str | None = None,
+    backend: Backend | None = None,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_tokens: int | None = None,
+    grounded_only: bool = False,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> Iterator[StreamEvent]:
+    """`extract_details` as a stream: `Partial` snapshots of the answer as it grows, a `Retry` when an
+    attempt failed, then the `Extraction` (see `complete_stream`).  Bad input and a bad schema are
+    raised here, before anything is generated."""
     check_text(text)
     json_schema = load_schema(schema)
     backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
     messages = extraction_messages(json_schema, text)
     budget = max_tokens or answer_budget(json_schema, backend.count_tokens(text) or len(text) // 3)
-    return complete_details(
+    return complete_stream(
         messages,
         schema if isinstance(schema, type) else json_schema,
         backend=backend,
