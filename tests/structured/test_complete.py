@@ -125,18 +125,20 @@ def test_no_retries_means_one_attempt() -> None:
     assert caught.value.errors == [("$", "'age' is a required property")] and backend.unused == 1
 
 
-def test_an_answer_stopped_by_the_loop_guard_says_so() -> None:
+def test_an_answer_stopped_by_the_loop_guard_says_so_and_where() -> None:
     backend = ScriptedBackend(Answer('{"name":"Ann Ann Ann Ann', finish_reason="repetition"))
     with pytest.raises(SchemaViolation) as caught:
         complete_details(ASK, PERSON, backend=backend, max_retries=0)
-    assert caught.value.errors == [("$", "the answer got stuck repeating itself; write each value once")]
+    said = "the answer got stuck repeating itself; write each value once"
+    assert caught.value.errors == [("$.name", said)]  # the field it was writing when stopped
 
 
 def test_an_answer_cut_off_by_the_token_cap_says_at_how_many() -> None:
     backend = ScriptedBackend(VALID, VALID)
     with pytest.raises(SchemaViolation) as caught:
         complete_details(ASK, PERSON, backend=backend, max_tokens=5, max_retries=1)
-    assert caught.value.errors == [("$", "the answer was cut off at 5 tokens before the JSON was complete")]
+    said = "the answer was cut off at 5 tokens before the JSON was complete"
+    assert caught.value.errors == [("$.name", said)]  # where it was cut
     assert caught.value.raw == "".join(pieces(VALID)[:5])
     assert [c.options.max_tokens for c in backend.calls] == [5, 5]
     assert backend.responses[0].finish_reason == "length"
