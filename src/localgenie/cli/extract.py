@@ -17,8 +17,9 @@ from rich.console import Console
 
 from ..api import ResolvedSchema, extract_details, resolve
 from ..errors import BadInput, SchemaViolation
-from ..llm import Backend, get_backend
+from ..llm import Backend, Usage, get_backend
 from ..structured import DEFAULT_MAX_RETRIES, Extraction
+from ..structured.complete import RAW_KEPT_CHARS
 from .batch import error_record, progress_bar, read_lines
 
 stderr = Console(stderr=True)
@@ -84,7 +85,13 @@ def extract_command(
         bool, typer.Option("--no-log", help="Do not write this run to the extraction log (env GENIE_LOG=0).")
     ] = False,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Report attempts, tokens and time on stderr.")
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Report attempts, tokens and time on stderr; when no valid answer came, the last raw "
+            "answer too.",
+        ),
     ] = False,
 ) -> None:
     if not schema:
@@ -106,7 +113,12 @@ def extract_command(
     assert source is not None
     backend = get_backend(model, base_url=base_url, api_key=api_key)
     started = time.perf_counter()
-    result = _run(source, resolved, backend, multi, max_retries, max_tokens, not no_log)
+    try:
+        result = _run(source, resolved, backend, multi, max_retries, max_tokens, not no_log)
+    except SchemaViolation as error:
+        if verbose:
+            _report_failure(error, time.perf_counter() - started)
+        raise
     print(json.dumps(result.value, ensure_ascii=False))
     if verbose:
         _report(result, time.perf_counter() - started)
@@ -156,6 +168,8 @@ def _batch(
                     problem = None
                 except (BadInput, SchemaViolation) as error:
                     record, problem = error_record(line.number, error), f"line {line.number}: {error}"
+                    if verbose and isinstance(error, SchemaViolation) and error.raw:
+                        problem += f"\n  last answer: {_bounded(error.raw, BATCH_RAW_SHOWN)}"
             if problem is not None:
                 failed += 1
                 stderr.print(f"genie: {problem}", highlight=False, markup=False)
@@ -176,10 +190,35 @@ def _batch(
 
 
 def _report(result: Extraction[Any], seconds: float) -> None:
-    usage = result.usage
+    stderr.print(_cost(result.attempts, result.usage, seconds), highlight=False)
+
+
+def _cost(attempts: int, usage: Usage | None, seconds: float) -> str:
+    if usage is None:
+        return f"{attempts} attempt(s), {seconds:.2f} s"
     passes_note = f", {usage.forward_passes} forward passes" if usage.forward_passes else ""
-    stderr.print(
-        f"{result.attempts} attempt(s), {usage.prompt_tokens} prompt + {usage.completion_tokens} output "
-        f"tokens{passes_note}, {seconds:.2f} s",
-        highlight=False,
+    return (
+        f"{attempts} attempt(s), {usage.prompt_tokens} prompt + {usage.completion_tokens} output "
+        f"tokens{passes_note}, {seconds:.2f} s"
     )
+
+
+# The exception keeps at most RAW_KEPT_CHARS of the last answer; all of that is shown for one text, less
+# per line of a batch, where many failures would bury the output.
+BATCH_RAW_SHOWN = 300
+
+
+def _bounded(raw: str, limit: int) -> str:
+    return raw if len(raw) <= limit else f"{raw[:limit]}… (first {limit:,} characters)"
+
+
+def _report_failure(error: SchemaViolation, seconds: float) -> None:
+    """What the failed attempts cost and the last raw answer, to see *how* the model went wrong (a loop,
+    a cut-off, a wrong key) before choosing a fix: a larger model, --max-tokens, a simpler schema."""
+    stderr.print(_cost(error.attempts, error.usage, seconds), highlight=False)
+    if not error.raw:
+        stderr.print("no answer text was kept", highlight=False)
+        return
+    cut = " (cut: only the first characters are kept)" if len(error.raw) >= RAW_KEPT_CHARS else ""
+    stderr.print(f"last answer ({len(error.raw):,} characters{cut}):", highlight=False)
+    stderr.print(error.raw, highlight=False, markup=False, soft_wrap=True)
