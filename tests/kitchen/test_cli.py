@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 import localgenie
 from localgenie.cli.kitchen import app
-from localgenie.errors import BadInput
+from localgenie.errors import BadInput, GenieWarning
 from localgenie.kitchen import units
 from localgenie.kitchen.extraction import PantryExtraction, PantryItemDraft
 
@@ -218,3 +218,16 @@ def test_plain_words_add_on_tiny_never_blames_the_user_for_the_models_slip(tmp_p
     assert rows and all(row["unit"] in units.UNITS for row in rows)
     assert all(row["location"] in ("fridge", "freezer", "pantry") for row in rows)
     assert "Added" in result.stdout
+
+
+def test_add_says_what_the_model_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tiny read the issue's three foods as one item: the other two must not vanish in silence."""
+
+    def one_item(text: str, schema: type, *, model: str | None = None) -> PantryExtraction:
+        return PantryExtraction(items=[PantryItemDraft(name="a dozen eggs", quantity=12)])
+
+    monkeypatch.setattr(localgenie, "extract", one_item, raising=False)
+    text = "a dozen eggs, half a bag of spinach, feta I opened yesterday"
+    with pytest.warns(GenieWarning, match="left out 'half a bag of spinach'; 'feta I opened yesterday'"):
+        result = _run(tmp_path / "k.sqlite", "add", text, "--yes")
+    assert result.exit_code == 0, result.output
