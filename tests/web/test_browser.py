@@ -298,3 +298,24 @@ def test_confirm_step_edits_amount_unit_and_place(page: Any) -> None:
     assert rows["eggs"].locator("td:nth-child(2)").inner_text() == "10 piece"
     assert rows["milk"].locator("td:nth-child(2)").inner_text() == "750 milliliter"
     assert rows["milk"].locator("td:nth-child(3)").inner_text() == "freezer"
+
+
+def test_tubetalk_form_asks_for_the_comment_column_of_a_csv(page: Any, tmp_path: Path) -> None:
+    """Issue 18 item 10: a CSV without a usual comment column named a CLI flag; the form asks instead."""
+    odd = tmp_path / "remarks.csv"
+    odd.write_bytes((FIXTURES / "comments.csv").read_bytes().replace(b"DATE,CONTENT", b"DATE,Remarks", 1))
+    page.goto("/tubetalk")
+    page.set_input_files("#file", str(odd))
+    page.click("#analyse-btn")
+    page.wait_for_selector("#text-column")
+    assert "--column" not in page.inner_text("main")
+    options = page.locator("#text-column option").all_inner_texts()
+    assert options == ["COMMENT_ID", "AUTHOR", "DATE", "Remarks"]
+    assert page.input_value("#text-column") == "Remarks"
+    page.select_option("#text-column", "AUTHOR")
+    page.select_option("#text-column", "Remarks")
+    page.click("#pick-btn")
+    page.wait_for_url("**/tubetalk/jobs/*")
+    page.wait_for_selector("#report", timeout=90_000)
+    assert page.get_attribute("#job", "data-status") == "done"
+    assert "remarks.csv" in page.inner_text("h1")
