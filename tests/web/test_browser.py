@@ -319,3 +319,37 @@ def test_tubetalk_form_asks_for_the_comment_column_of_a_csv(page: Any, tmp_path:
     page.wait_for_selector("#report", timeout=90_000)
     assert page.get_attribute("#job", "data-status") == "done"
     assert "remarks.csv" in page.inner_text("h1")
+
+
+def test_tubetalk_report_is_shown_whole_with_legends_and_a_download(page: Any) -> None:
+    """Issue 18 item 13: the report sat in a small scrolling frame, its time chart without a legend."""
+    page.goto("/tubetalk")
+    page.set_input_files("#file", str(FIXTURES / "comments.csv"))
+    page.click("#analyse-btn")
+    page.wait_for_url("**/tubetalk/jobs/*")
+    page.wait_for_selector("#report", timeout=90_000)
+    page.wait_for_function(
+        """() => { const f = document.getElementById('report'); const d = f.contentDocument;
+                   return d && d.readyState === 'complete' && d.querySelector('h1')
+                          && f.clientHeight >= d.documentElement.scrollHeight; }"""
+    )
+    frame = page.locator("#report").element_handle().content_frame()
+    assert (
+        frame.evaluate("document.documentElement.scrollHeight - window.innerHeight") <= 0
+    )  # no inner scroll
+    viewport = page.viewport_size
+    assert (
+        page.evaluate("document.getElementById('report').clientHeight") > viewport["height"]
+    )  # the page scrolls
+    assert frame.locator("svg.time g.legend text").all_text_contents() == ["positive", "neutral", "negative"]
+    assert frame.locator("svg.time text.bucket").count() >= 2
+    assert frame.locator("svg .axis-label").count() == 5  # time: count and period; three bar charts
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "tubetalk-report.png"), full_page=True)
+    with page.expect_download() as info:
+        page.click("#download-report")
+    download = info.value
+    assert download.suggested_filename.startswith("tubetalk-report-")
+    assert download.suggested_filename.endswith(".html")
+    saved = Path(download.path()).read_text(encoding="utf-8")
+    assert "<h1>TubeTalk report</h1>" in saved and 'class="legend"' in saved and "<script" not in saved

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sse_starlette.sse import EventSourceResponse
 
@@ -53,6 +53,7 @@ _MAGIC = {
     b"SQLite format 3": "a SQLite database",
 }
 SSE_POLL_SECONDS = 0.25
+REPORT_FILE = "tubetalk-report-{job_id}.html"  # job ids are hex: safe in a header and a file name
 # An upload kept while its user picks the comment column; one never picked is deleted after this long.
 PENDING_SECONDS = 3600
 
@@ -328,12 +329,19 @@ def api_report(job_id: str, state: State) -> Response:
 
 
 @api.get("/tubetalk/jobs/{job_id}/report.html", response_class=HTMLResponse, responses=ERRORS)
-def api_report_html(job_id: str, state: State) -> HTMLResponse:
-    """The self-contained HTML report (inline SVG charts, no scripts)."""
+def api_report_html(
+    job_id: str,
+    state: State,
+    download: Annotated[bool, Query(description="as a file to save (an attachment)")] = False,
+) -> HTMLResponse:
+    """The self-contained HTML report (inline SVG charts, no scripts): one file to keep or send."""
     html = tubetalk.to_html(_report(state, job_id))
     # The report carries its own styles and nothing else: no script, no image, no request anywhere.
     csp = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
-    return HTMLResponse(html, headers={"Content-Security-Policy": csp})
+    headers = {"Content-Security-Policy": csp}
+    if download:
+        headers["Content-Disposition"] = f'attachment; filename="{REPORT_FILE.format(job_id=job_id)}"'
+    return HTMLResponse(html, headers=headers)
 
 
 @api.get("/jobs/{job_id}/events", responses={404: {"description": "no such job"}})
