@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from _common import summary
+from _grounding import calibration, grounding_cost, grounding_figures, leaf_records
 from _quality import SPECS
 from localgenie import BadInput, SchemaViolation, Usage, extract_details, get_backend
-from localgenie.evaluate import TaskResult, exact_match, summarise
+from localgenie.evaluation import TaskResult, exact_match, summarise
 from localgenie.llm import Backend, GenerationOptions, Message, Response
-from localgenie.structured import schema_errors
+from localgenie.structured import Extraction, schema_errors
 from localgenie.structured.complete import check_answer
 from quality_tasks import LEVELS, Task, build_tasks
 
@@ -44,7 +45,7 @@ CUT_OFF = "cut off"
 def select(tasks: Sequence[Task], limit: int | None) -> list[Task]:
     """At most ``limit`` tasks, spread evenly over levels and, inside a level, over schemas (round robin);
     returned in running order: schema by schema (the benchmark's schema order), then by id."""
-    chosen = list(tasks)
+    chosen = sorted(tasks, key=lambda t: t["id"])  # the same picks whatever order the tasks came in
     if limit is not None and limit < len(chosen):
         queues: dict[str, list[list[Task]]] = {}
         for level in LEVELS:
@@ -110,6 +111,7 @@ def run_task(task: Task, model: str, recorder: Recorder) -> tuple[TaskResult, di
     error: BaseException | None = None
     attempts = 0
     failures: list[list[tuple[str, str]]] = []
+    extraction: Extraction[Any] | None = None
     try:
         extraction = extract_details(task["text"], task["schema"], backend=recorder.backend)
         value, attempts, failures = extraction.value, extraction.attempts, extraction.failures
@@ -127,7 +129,7 @@ def run_task(task: Task, model: str, recorder: Recorder) -> tuple[TaskResult, di
         usage += response.usage
     result = TaskResult(
         id=task["id"],
-        level=task["level"],
+        group=task["level"],
         expected=task["expected"],
         got=value if error is None else None,
         error=type(error).__name__ if error is not None else None,
@@ -165,6 +167,10 @@ def run_task(task: Task, model: str, recorder: Recorder) -> tuple[TaskResult, di
         "raw": [r.text() for r in responses],
         "value": value,
         "expected": task["expected"],
+        "leaves": leaf_records(task, extraction),
+        "grounding_seconds": None
+        if extraction is None
+        else round(grounding_cost(task["text"], extraction), 6),
     }
     return result, record
 
@@ -236,7 +242,61 @@ def report(model: str, seed: int, results: list[TaskResult], records: list[dict[
     rows.append(
         ("retries", f"{retried}/{len(records)} tasks ({retried / n:.0%}) needed more than one attempt")
     )
+    rows.extend(grounding_rows(records))
     summary(f"extraction quality: {model}, {len(records)} tasks, seed {seed}", rows)
+
+
+def grounding_rows(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Spans against the tasks' known places, the cost of spans and confidence, and calibration."""
+    every = [leaf for r in records for leaf in r["leaves"]]
+    g = grounding_figures(every)
+    # Of the leaves the model got right, the spans measure the grounder alone; of all expected leaves
+    # they also count the values the model missed or got wrong (a wrong value's span shows where it was
+    # read, which is the "wrong place" for the expected value).
+    ok = grounding_figures([leaf for leaf in every if leaf["right"]])
+    rows = [
+        (
+            "spans correct",
+            f"{ok['correct_share']:.3f} of right leaves with a known place ({ok['correct']}/"
+            f"{ok['expected_with_place']}; goal >= 0.95); {g['correct_share']:.3f} of all expected "
+            f"({g['correct']}/{g['expected_with_place']})",
+        ),
+        (
+            "spans misplaced",
+            f"{ok['wrong_place_share']:.3f} of spans on right leaves point elsewhere ({ok['wrong_place']}/"
+            f"{ok['spans_judged']}; goal <= 0.01); {g['wrong_place_share']:.3f} with wrong values "
+            f"({g['wrong_place']}/{g['spans_judged']})",
+        ),
+        (
+            "not judged",
+            f"{g['expected_without_place']} expected leaves with no known place (inferred); "
+            f"{g['unjudged_spans']} spans there",
+        ),
+        (
+            "right when",
+            f"grounded {g['grounded_right']:.2f} ({g['grounded']} leaves), "
+            f"ungrounded {g['ungrounded_right']:.2f} ({g['ungrounded']})",
+        ),
+    ]
+    costs = [(r["grounding_seconds"], r["seconds"]) for r in records if r["grounding_seconds"] is not None]
+    if costs:
+        spent, total = sum(c for c, _ in costs), sum(s for _, s in costs)
+        rows.append(
+            (
+                "spans+confidence",
+                f"{1000 * spent / len(costs):.2f} ms per extraction, {spent / total:.2%} of extraction time "
+                f"(max {1000 * max(c for c, _ in costs):.1f} ms; goal <= 5%)",
+            )
+        )
+    for key in ("min", "mean"):
+        table = calibration(every, key)
+        cells = [
+            f"[{low:.2f},{high:.2f}{']' if high == 1.0 else ')'} {count} {right:.2f}"
+            for low, high, count, right in table
+            if count
+        ]
+        rows.append((f"calibration {key}", "; ".join(cells) or "no confidence reported"))
+    return rows
 
 
 def progress(out: TextIO, n: int, total: int, model: str, result: TaskResult, record: dict[str, Any]) -> None:

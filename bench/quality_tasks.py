@@ -9,8 +9,11 @@ seed (no external data; licence: the project's MIT).  Same seed, byte-identical 
 Three levels: ``simple`` (3-5 flat fields), ``medium`` (8-12 fields, enums, optional fields, one nested
 object or list of strings) and ``complex`` (arrays of objects, 15+ leaves, enums inside arrays,
 optional nested objects).  Each task is ``{"id", "level", "schema_name", "schema", "text", "expected",
-"expect_error", "tags"}``; ``tags`` name the difficulties the text holds (``date-words``,
-``number-words``, ``time-12h``, ``money-symbol``, ``implied-bool``, ``bad-format``...).
+"expect_error", "tags", "forms"}``; ``tags`` name the difficulties the text holds (``date-words``,
+``number-words``, ``time-12h``, ``money-symbol``, ``implied-bool``, ``bad-format``...); ``forms`` are
+``[written, value]`` pairs, how the generator wrote each date, time, count and amount that stands in
+the text (``["March 3rd, 2025", "2025-03-03"]``): the benchmark's record of *where* a value is, which
+the grounding figures of ``extract_quality.py`` score spans against.
 
 Conventions for ``expected`` (decided by the lead, followed everywhere):
 
@@ -44,7 +47,7 @@ from typing import Any, Literal
 
 from _quality import SPECS, Writer
 from localgenie.errors import SchemaError
-from localgenie.evaluate import leaves
+from localgenie.evaluation import leaves
 from localgenie.structured import load_schema, schema_errors
 
 Task = dict[str, Any]
@@ -74,6 +77,7 @@ def build_tasks(seed: int = 0) -> list[Task]:
                     "expected": draft.expected,
                     "expect_error": draft.expect_error,
                     "tags": list(draft.tags),
+                    "forms": [list(f) for f in dict.fromkeys(draft.forms) if f[0] in draft.text],
                 }
             )
     check_tasks(tasks)

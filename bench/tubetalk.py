@@ -31,8 +31,8 @@ from pydantic import BaseModel, Field
 from _common import median, percentile, summary, timed
 from localgenie.config import shared_data_dir
 from localgenie.errors import GenieError
-from localgenie.tubetalk import analyze, embed, intent, load, sentiment, spam
-from localgenie.tubetalk.labels import LLM_SECONDS, labelling_extract, llm_labeller, llm_overall
+from localgenie.tubetalk import LLMOptions, analyze, embed, intent, load, sentiment, spam
+from localgenie.tubetalk.labels import labelling_extract
 from localgenie.tubetalk.report_model import LLMUsage, TubeTalkReport
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,7 +228,7 @@ def main() -> None:
         return
     prepare_s, _ = timed(embed.prepare)
     load_s, loaded = timed(lambda: load(source))
-    kwargs: dict[str, object] = {"k": args.themes}
+    llm: LLMOptions | None = None
     load_model_s = 0.0
     if args.llm:
         from localgenie.llm import get_backend
@@ -236,17 +236,9 @@ def main() -> None:
 
         # Loaded before the clock starts only to report it apart; the CLI pays it inside "labels".
         load_model_s, _ = timed(lambda: get_backend(args.llm))
-        usage = LLMUsage()
-        budget = args.llm_seconds if args.llm_seconds is not None else LLM_SECONDS.get(args.llm, 120.0)
         ask = extract_details if args.drafting else labelling_extract
-        kwargs |= {
-            "labeller": llm_labeller(ask, model=args.llm, usage=usage),
-            "summarizer": llm_overall(ask, model=args.llm, usage=usage),
-            "labeller_name": f"llm:{args.llm}",
-            "llm_seconds": budget,
-            "llm_usage": usage,
-        }
-    total_s, report = timed(lambda: analyze(loaded, **kwargs))  # type: ignore[arg-type]
+        llm = LLMOptions.from_extractor(ask, model=args.llm, seconds=args.llm_seconds, usage=LLMUsage())
+    total_s, report = timed(lambda: analyze(loaded, llm=llm, k=args.themes))
     stage_rows = [(f"stage {name}", f"{seconds:.2f} s") for name, seconds in report.stage_seconds.items()]
     end_to_end = load_s + total_s
     rows = [

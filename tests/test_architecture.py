@@ -10,7 +10,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "localgenie"
 # package -> packages it must never import (directly or through a relative import)
 FORBIDDEN = {
-    "llm": {"structured", "kitchen", "tubetalk", "vision", "web", "cli", "evaluate"},
+    "llm": {"structured", "kitchen", "tubetalk", "vision", "web", "cli", "evaluation"},
     "structured": {"kitchen", "tubetalk", "vision", "web", "cli"},
     "kitchen": {"web", "cli"},
     "tubetalk": {"web", "cli"},

@@ -117,6 +117,8 @@ class Draft:
     expected: Any
     expect_error: bool = False
     tags: tuple[str, ...] = ()
+    # How the date, time, count and money helpers wrote each value: (as written, the expected value).
+    forms: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,16 @@ class Writer:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.tags: set[str] = set()
+        self.forms: list[tuple[str, Any]] = []
+
+    def form(self, written: str, value: Any) -> str:
+        """Note how a value was written (the benchmark's record of where a value stands in the text)."""
+        self.forms.append((written, value))
+        return written
+
+    def pair(self, written: str, value: Any) -> tuple[str, Any]:
+        self.form(written, value)
+        return written, value
 
     # -- plain randomness -------------------------------------------------------------------------
     def pick(self, options: Sequence[T]) -> T:
@@ -185,7 +197,7 @@ class Writer:
         self.tags.update(names)
 
     def draft(self, text: str, expected: Any, *, expect_error: bool = False) -> Draft:
-        return Draft(text.strip() + "\n", expected, expect_error, tuple(sorted(self.tags)))
+        return Draft(text.strip() + "\n", expected, expect_error, tuple(sorted(self.tags)), tuple(self.forms))
 
     # -- people, places, ids ------------------------------------------------------------------------
     def person(self) -> tuple[str, str]:
@@ -235,15 +247,18 @@ class Writer:
         if style != "iso":
             self.tag("date-words")
         month = MONTHS[d.month - 1]
-        return {
-            "iso": d.isoformat(),
-            "us": f"{month} {d.day}, {d.year}",
-            "us_ord": f"{month} {ordinal(d.day)}, {d.year}",
-            "eu": f"{d.day} {month} {d.year}",
-            "short": f"{month[:3]} {d.day}, {d.year}",
-            "weekday": f"{WEEKDAYS[d.weekday()]}, {d.day} {month} {d.year}",
-            "dotted": f"{d.day:02d}.{d.month:02d}.{d.year}",
-        }[style]
+        return self.form(
+            {
+                "iso": d.isoformat(),
+                "us": f"{month} {d.day}, {d.year}",
+                "us_ord": f"{month} {ordinal(d.day)}, {d.year}",
+                "eu": f"{d.day} {month} {d.year}",
+                "short": f"{month[:3]} {d.day}, {d.year}",
+                "weekday": f"{WEEKDAYS[d.weekday()]}, {d.day} {month} {d.year}",
+                "dotted": f"{d.day:02d}.{d.month:02d}.{d.year}",
+            }[style],
+            d.isoformat(),
+        )
 
     def clock(
         self, hour: int, minute: int, second: int | None = None, styles: Sequence[str] = ("24", "12")
@@ -258,10 +273,10 @@ class Writer:
                 self.pick((" pm", " PM", "pm", " p.m.")) if hour >= 12 else self.pick((" am", " AM", "am"))
             )
             text = f"{h12}{suffix}" if minute == 0 and second is None else f"{h12}:{minute:02d}{suffix}"
-            return text, expected
+            return self.pair(text, expected)
         if second is not None:
-            return f"{hour:02d}:{minute:02d}:{second:02d}", expected
-        return f"{hour:02d}:{minute:02d}", expected
+            return self.pair(f"{hour:02d}:{minute:02d}:{second:02d}", expected)
+        return self.pair(f"{hour:02d}:{minute:02d}", expected)
 
     def moment(
         self, when: dt.datetime, styles: Sequence[str] = ("iso_t", "iso_space", "words")
@@ -270,29 +285,29 @@ class Writer:
         style = self.pick(styles)
         stamp = when.strftime("%Y-%m-%dT%H:%M:%S")
         if style == "iso_t":
-            return stamp, stamp + "Z"
+            return self.pair(stamp, stamp + "Z")
         if style == "iso_z":
-            return stamp + "Z", stamp + "Z"
+            return self.pair(stamp + "Z", stamp + "Z")
         if style == "iso_micro":
             micro = f"{self.between(0, 999999):06d}"
-            return f"{stamp}.{micro}", f"{stamp}.{micro}Z"
+            return self.pair(f"{stamp}.{micro}", f"{stamp}.{micro}Z")
         if style == "iso_offset":
             self.tag("utc-offset")
             offset = self.pick(("+01:00", "+02:00", "-05:00", "+05:30", "-08:00"))
-            return stamp + offset, stamp + offset
+            return self.pair(stamp + offset, stamp + offset)
         if style == "iso_space":
-            return stamp.replace("T", " "), stamp + "Z"
+            return self.pair(stamp.replace("T", " "), stamp + "Z")
         if style == "log_comma":  # Python's logging default: "2024-05-01 10:22:03,123"
             millis = f"{self.between(0, 999):03d}"
-            return f"{stamp.replace('T', ' ')},{millis}", f"{stamp}.{millis}Z"
+            return self.pair(f"{stamp.replace('T', ' ')},{millis}", f"{stamp}.{millis}Z")
         if style == "dotted":  # receipts and European forms: "03.03.2025 14:32:10"
-            return when.strftime("%d.%m.%Y %H:%M:%S"), stamp + "Z"
+            return self.pair(when.strftime("%d.%m.%Y %H:%M:%S"), stamp + "Z")
         if style == "words":
             self.tag("date-words")
             day = self.date(when.date(), ("us", "eu", "short", "us_ord"))
             clock, _ = self.clock(when.hour, when.minute)
             text = f"{day} at {clock}" if self.chance(0.6) else f"{day}, {clock}"
-            return text, when.strftime("%Y-%m-%dT%H:%M:00Z")
+            return self.pair(text, when.strftime("%Y-%m-%dT%H:%M:00Z"))
         raise ValueError(style)
 
     def instant(
@@ -310,8 +325,8 @@ class Writer:
         """A small count, in digits or (``words`` of the time) in words: "thirty-two"."""
         if self.chance(words):
             self.tag("number-words")
-            return number_words(n)
-        return str(n)
+            return self.form(number_words(n), n)
+        return self.form(str(n), n)
 
     def money(
         self, amount: float, currency: str, styles: Sequence[str] = ("symbol", "code_after", "code_before")
@@ -321,12 +336,12 @@ class Writer:
         symbol = SYMBOLS.get(currency)
         if style == "symbol" and symbol:
             self.tag("money-symbol")
-            return f"{symbol}{grouped(amount)}"
+            return self.form(f"{symbol}{grouped(amount)}", amount)
         if style == "code_before":
-            return f"{currency} {grouped(amount)}"
+            return self.form(f"{currency} {grouped(amount)}", amount)
         if style == "plain":
-            return f"{amount:.2f}"
-        return f"{grouped(amount)} {currency}"
+            return self.form(f"{amount:.2f}", amount)
+        return self.form(f"{grouped(amount)} {currency}", amount)
 
     def price(self, low: float, high: float, cents: bool = True) -> float:
         value = self.rng.uniform(low, high)

@@ -5,13 +5,14 @@
     data = localgenie.extract(text, {"type": "object", ...})         # a dict, valid against the schema
     data = localgenie.extract(text, "name, age int, bio: one sentence")  # a concise schema
     people = localgenie.extract_many(text, Person)                   # every person in the text
+    for event in localgenie.extract_stream(text, Person): ...        # the answer as it grows
 
 Everything runs offline on an embedded model by default (``tiny`` or
 ``default``); pass ``base_url=`` (or set ``GENIE_BASE_URL``) to use any
 OpenAI-compatible server instead.
 """
 
-from .api import extract, extract_details, extract_many, resolve_schema
+from .api import extract, extract_details, extract_many, extract_stream, resolve_schema
 from .errors import (
     BackendError,
     BadInput,
@@ -23,8 +24,9 @@ from .errors import (
     SchemaSyntaxError,
     SchemaViolation,
 )
+from .evaluation.run import evaluate
 from .llm import Backend, GenerationOptions, Message, Response, Usage, get_backend, list_models
-from .structured import Extraction, load_schema
+from .structured import Extraction, Extractor, FieldPath, Partial, Retry, StreamEvent, load_schema
 from .structured.dsl import schema_from_dsl
 
 __version__ = "0.1.0"
@@ -35,20 +37,27 @@ __all__ = [
     "BadInput",
     "ContextOverflow",
     "Extraction",
+    "Extractor",
+    "FieldPath",
     "GenerationOptions",
     "GenieError",
     "Message",
     "ModelError",
     "ModelNotFound",
+    "Partial",
     "Response",
+    "Retry",
     "SchemaError",
     "SchemaSyntaxError",
     "SchemaViolation",
+    "StreamEvent",
     "Usage",
     "__version__",
+    "evaluate",
     "extract",
     "extract_details",
     "extract_many",
+    "extract_stream",
     "get_backend",
     "list_models",
     "load_schema",

@@ -13,6 +13,7 @@ pass ``log=True``.  ``GENIE_LOG=0`` turns it off everywhere, ``GENIE_LOG=1`` on 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, overload
@@ -23,8 +24,9 @@ from .errors import GenieError, NotFound, SchemaError, SchemaSyntaxError, Schema
 from .llm import Backend, get_backend
 from .store import logs
 from .store import schemas as saved
-from .structured import Extraction
-from .structured import extract_details as core_extract_details
+from .structured import Extraction, StreamEvent
+from .structured import extract_stream as core_extract_stream
+from .structured.complete import final_result
 from .structured.dsl import schema_from_dsl
 from .structured.extract import DEFAULT_MAX_RETRIES
 from .structured.multi import ITEMS_KEY, ItemLoopGuard, items_model, items_schema
@@ -153,15 +155,65 @@ def extract_details(
     log: bool | None = None,
     max_retries: int = DEFAULT_MAX_RETRIES,
     max_tokens: int | None = None,
+    grounded_only: bool = False,
     base_url: str | None = None,
     api_key: str | None = None,
 ) -> Extraction[Any]:
-    """`extract`, returning the `Extraction` record (attempts, usage, raw text).
+    """`extract`, returning the `Extraction` record (attempts, usage, raw text; per leaf its ``spans``
+    in ``text`` and its ``confidence``).  ``grounded_only``: every copied string must be found in the
+    text (see `localgenie.structured.extract_details`).
 
     ``multi=True``: ``schema`` describes one item and the value is ``{"items": [...]}`` (for a model
     class, an instance of the wrapper model ``<Model>Items``); an answer that starts repeating the same
     run of items is ended after the first run (`ItemLoopGuard`).  ``log``: write the run to the
     extraction log (`localgenie.store.logs`); None (the default) means only when ``GENIE_LOG=1``.
+    """
+    return final_result(
+        extract_stream(
+            text,
+            schema,
+            model=model,
+            backend=backend,
+            multi=multi,
+            log=log,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            grounded_only=grounded_only,
+            base_url=base_url,
+            api_key=api_key,
+        )
+    )
+
+
+def extract_stream(
+    text: str,
+    schema: SchemaSource,
+    *,
+    model: str | None = None,
+    backend: Backend | None = None,
+    multi: bool = False,
+    log: bool | None = None,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_tokens: int | None = None,
+    grounded_only: bool = False,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> Iterator[StreamEvent]:
+    """`extract_details` as the answer grows: `Partial` snapshots (completed fields with their final
+    values, ``partial_path`` naming the one being written), `Retry` when an attempt failed validation
+    and the next starts (its snapshots start again from empty), and last the same `Extraction`
+    `extract_details` returns (or its `SchemaViolation`, raised from the iterator)::
+
+        for event in localgenie.extract_stream(text, "name, age int, city"):
+            if isinstance(event, localgenie.Partial):
+                print(event.value, "writing", event.partial_path)
+            elif isinstance(event, localgenie.Retry):
+                print("retrying:", event.errors)
+            else:
+                print("done:", event.value)
+
+    A bad schema or text is raised by this call, before anything is generated; stopping the
+    iteration stops the model (and such a run is not logged).  Options are those of `extract_details`.
     """
     resolved = resolve(schema)
     target = _target(resolved, multi)
@@ -169,10 +221,14 @@ def extract_details(
     if multi:
         backend = ItemLoopGuard(backend)
     if not logs.logging_enabled(log):
-        return core_extract_details(
-            text, target, backend=backend, max_retries=max_retries, max_tokens=max_tokens
+        return core_extract_stream(
+            text,
+            target,
+            backend=backend,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            grounded_only=grounded_only,
         )
-    started = time.perf_counter()
     entry: dict[str, Any] = {
         "schema": resolved.schema,
         "schema_name": resolved.name,
@@ -181,33 +237,54 @@ def extract_details(
         "model": backend.info.model,
         "text": text if isinstance(text, str) else repr(text),
     }
-    try:
-        result = core_extract_details(
-            text, target, backend=backend, max_retries=max_retries, max_tokens=max_tokens
+    started = time.perf_counter()
+    try:  # bad text, or a text too long for the context, is refused here: logged as a failed run
+        events = core_extract_stream(
+            text,
+            target,
+            backend=backend,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            grounded_only=grounded_only,
         )
     except GenieError as error:
-        # `raw` and `usage` are read when the exception carries them (SchemaViolation may grow both).
-        last = error.errors if isinstance(error, SchemaViolation) else []
-        logs.record(
-            **entry,
-            seconds=time.perf_counter() - started,
-            error=error,
-            attempts=getattr(error, "attempts", 0),
-            raw=getattr(error, "raw", None),
-            usage=getattr(error, "usage", None),
-            failures=[last] if last else [],
-        )
+        _log_failure(entry, started, error)
         raise
+    return _logged(events, entry, started)
+
+
+def _logged(events: Iterator[StreamEvent], entry: dict[str, Any], started: float) -> Iterator[StreamEvent]:
+    """Pass the stream through and write its outcome (the result, or the error) to the log."""
+    try:
+        for event in events:
+            if isinstance(event, Extraction):
+                logs.record(
+                    **entry,
+                    seconds=time.perf_counter() - started,
+                    value=event.value,
+                    raw=event.raw,
+                    attempts=event.attempts,
+                    usage=event.usage,
+                    failures=event.failures,
+                )
+            yield event
+    except GenieError as error:
+        _log_failure(entry, started, error)
+        raise
+
+
+def _log_failure(entry: dict[str, Any], started: float, error: GenieError) -> None:
+    # `raw` and `usage` are read when the exception carries them (SchemaViolation may grow both).
+    last = error.errors if isinstance(error, SchemaViolation) else []
     logs.record(
         **entry,
         seconds=time.perf_counter() - started,
-        value=result.value,
-        raw=result.raw,
-        attempts=result.attempts,
-        usage=result.usage,
-        failures=result.failures,
+        error=error,
+        attempts=getattr(error, "attempts", 0),
+        raw=getattr(error, "raw", None),
+        usage=getattr(error, "usage", None),
+        failures=[last] if last else [],
     )
-    return result
 
 
 @overload

@@ -91,6 +91,18 @@ class SchemaViolation(GenieError):
         self.raw = raw
 
 
+class LowConfidence(GenieError):
+    """Valid output, but some values were generated with too little confidence to be trusted unread
+    (``genie extract --min-confidence``): ``fields`` maps each pointer to its ``(min, mean)``
+    probabilities, or None when the backend gave no log-probabilities."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, fields: dict[str, tuple[float, float] | None] | None = None):
+        super().__init__(message)
+        self.fields = fields or {}
+
+
 class GenieWarning(UserWarning):
     """Something went wrong that does not stop the work (e.g. the extraction log is unusable): the CLI
     prints it as ``genie: warning: ...``."""

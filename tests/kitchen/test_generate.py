@@ -292,3 +292,68 @@ def test_a_stored_recipe_reads_as_a_cook_writes_and_its_card_converts_feta_throu
     plan = cooking.plan(stocked, result.recipe_id, today=TODAY)
     assert plan.warnings == [] and plan.marks == ["have", "have", "have"]
     assert {i.name: t for i, t in plan.takes} == {"eggs": 4, "feta": 50, "tomatoes": 0.75}
+
+
+def test_the_recipe_forms_field_by_field_for_a_page_to_show(stocked: sqlite3.Connection) -> None:
+    """Issue #18, web 8: the page was shown raw JSON.  The "partial" events carry the recipe so far:
+    the title first, then ingredients and steps as each one completes."""
+    events: list[tuple[str, str]] = []
+    generate_recipe(
+        stocked, ScriptedBackend([GOOD]), today=TODAY, on_event=lambda k, d: events.append((k, d))
+    )
+    partials = [json.loads(d) for k, d in events if k == "partial"]
+    assert partials and all(p["attempt"] == 1 for p in partials)
+    with_title = next(i for i, p in enumerate(partials) if "title" in p["value"])
+    first_step = next(i for i, p in enumerate(partials) if p["value"].get("steps"))
+    assert with_title < first_step
+    assert partials[with_title]["value"] == {"title": GOOD["title"]}
+    counts = [len(p["value"].get("ingredients", [])) for p in partials]
+    assert counts == sorted(counts) and max(counts) == len(GOOD["ingredients"])
+    assert "/ingredients/0" in partials[-1]["complete"] and partials[-1]["partial"] is None
+    assert partials[-1]["value"]["steps"] == GOOD["steps"]
+
+
+def test_a_recipe_going_round_in_circles_stops_early_and_fails_in_words(stocked: sqlite3.Connection) -> None:
+    """Issue #18, web 8: tiny listed "feta cheese" a dozen times, then failed after ~30 s "stuck repeating
+    itself".  Each attempt now stops at the third feta; the error says what happened, in words."""
+    feta = '{"name":"feta cheese","quantity":1,"unit":"cup","from_pantry":true}'
+    looping = '{"title":"Feta Bake","servings":2,"total_time_min":20,"ingredients":[' + ",".join([feta] * 12)
+    backend = ScriptedBackend([])
+    backend.answers = [looping + "]", looping + "]", looping + "]"]
+    events: list[tuple[str, str]] = []
+    with pytest.raises(SchemaViolation) as caught:
+        generate_recipe(stocked, backend, today=TODAY, on_event=lambda k, d: events.append((k, d)))
+    message = str(caught.value)
+    assert message.startswith("the model got stuck repeating itself while writing the ingredients")
+    assert "'feta cheese' over and over" in message and "after 3 attempts" in message
+    assert "try again" in message and caught.value.attempts == 3
+    retries = [d for k, d in events if k == "status" and "trying again" in d]
+    assert retries == [
+        "that try failed (stuck repeating itself in the ingredients): trying again (attempt 2)",
+        "that try failed (stuck repeating itself in the ingredients): trying again (attempt 3)",
+    ]
+    shown = [json.loads(d)["value"].get("ingredients", []) for k, d in events if k == "partial"]
+    assert max(len(i) for i in shown) == 3  # stopped at the third copy, not the twelfth
+    written = "".join(d for k, d in events if k == "text")
+    assert written.count("feta cheese") == 3 * 3  # each attempt was read up to its third feta only
+    assert not stocked.execute("SELECT id FROM recipes WHERE source = 'genie'").fetchall()
+
+
+def test_asking_again_samples_a_new_recipe(stocked: sqlite3.Connection) -> None:
+    """The web page's "try again" must not replay the same greedy loop: another variant, other seeds."""
+
+    class Recording(ScriptedBackend):
+        def __init__(self) -> None:
+            super().__init__([GOOD])
+            self.options: list[GenerationOptions | None] = []
+
+        def prompt(self, messages: list[Message], options: GenerationOptions | None = None) -> Response:
+            self.options.append(options)
+            return super().prompt(messages, options)
+
+    first, again = Recording(), Recording()
+    generate_recipe(stocked, first, today=TODAY)
+    generate_recipe(stocked, again, today=TODAY, variant=1)
+    assert first.options[0] is not None and again.options[0] is not None
+    assert first.options[0].temperature == 0.0 and again.options[0].temperature > 0
+    assert first.options[0].seed != again.options[0].seed

@@ -17,6 +17,7 @@ from localgenie.kitchen.order import (
     order_from_text,
     price_order,
 )
+from tests.structured.scripted import answering
 
 MENU = Path(__file__).resolve().parents[2] / "examples" / "menu.toml"
 
@@ -74,6 +75,7 @@ def test_unknown_items_sizes_and_extras_are_reported_never_priced() -> None:
 def test_order_from_text_uses_the_given_extraction_function() -> None:
     seen: list[Any] = []
 
+    @answering
     def fake_extract(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
         seen.append((text, schema, model))
         return {
@@ -118,6 +120,7 @@ def test_code_holds_each_line_to_the_words_it_came_from() -> None:
     """What default actually returned for the issue's order: extra cheese on every line, a third pizza."""
     text = "two large pepperonis, one medium veggie without olives, extra cheese on one of the large"
 
+    @answering
     def as_default_did(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
         return {
             "lines": [
@@ -174,6 +177,7 @@ ISSUE_TEXT = "two large pepperonis, one medium veggie without olives"
 def test_an_answer_that_loses_the_whole_order_is_asked_again_then_fails_naming_what_was_dropped() -> None:
     schemas: list[dict[str, Any]] = []
 
+    @answering
     def as_tiny_did(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
         schemas.append(schema)
         return TINY_ANSWER
@@ -204,6 +208,7 @@ def test_a_second_answer_that_keeps_the_order_is_priced_and_the_retry_is_reporte
         },
     ]
 
+    @answering
     def extract(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
         return answers.pop(0)
 
@@ -219,6 +224,7 @@ def test_a_second_answer_that_keeps_the_order_is_priced_and_the_retry_is_reporte
 
 
 def test_a_size_the_words_do_not_say_is_asked_for_never_guessed() -> None:
+    @answering
     def extract(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
         return {"lines": [{"said": "a veggie", "item": "Veggie pizza", "size": "medium"}]}
 
@@ -230,6 +236,7 @@ def test_a_size_the_words_do_not_say_is_asked_for_never_guessed() -> None:
 def test_an_order_of_nothing_on_the_menu_is_the_texts_problem_not_a_failed_answer() -> None:
     calls: list[str] = []
 
+    @answering
     def extract(text: str, schema: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
         calls.append(text)
         return {"lines": [], "not_on_menu": ["truffle pizza"]}

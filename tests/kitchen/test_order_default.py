@@ -16,7 +16,7 @@ MENU = Path(__file__).resolve().parents[2] / "examples" / "menu.toml"
 @pytest.mark.slow
 def test_two_large_pepperonis_one_veggie_without_olives_extra_cheese_on_one() -> None:
     text = "two large pepperonis, one medium veggie without olives, extra cheese on one of the large"
-    _, priced = order_from_text(text, load_menu(MENU), localgenie.extract, model="default")
+    _, priced = order_from_text(text, load_menu(MENU), localgenie.extract_details, model="default")
     assert sorted((x.quantity, x.description) for x in priced.lines) == [
         (1, "large Pepperoni pizza"),
         (1, "large Pepperoni pizza (+ extra cheese)"),

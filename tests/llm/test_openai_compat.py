@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -20,7 +20,7 @@ from localgenie.llm.openai_compat import OpenAICompatBackend
 from localgenie.structured import schema_errors
 
 from ..conftest import SEED_TEXT
-from .fake_server import completion, fake_server, sse
+from .fake_server import Reply, completion, fake_server, sse
 
 SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
 
@@ -192,3 +192,68 @@ def test_the_environment_selects_the_remote_backend(monkeypatch: pytest.MonkeyPa
         monkeypatch.setenv("GENIE_MODEL", "served-model")
         assert localgenie.extract("one", SCHEMA) == {"n": 1}
         assert requests[0]["body"]["model"] == "served-model"
+
+
+def _on_mock(answer: Callable[[dict[str, Any]], Reply]) -> tuple[OpenAICompatBackend, list[dict[str, Any]]]:
+    """A backend whose server is ``answer(body) -> (status, content type, text)``, in process
+    (`httpx.MockTransport`); the list records each request body."""
+    bodies: list[dict[str, Any]] = []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        bodies.append(body)
+        status, content_type, payload = answer(body)
+        return httpx.Response(status, headers={"content-type": content_type}, content=payload)
+
+    backend = OpenAICompatBackend("http://server.test/v1", model="m", transport=httpx.MockTransport(respond))
+    return backend, bodies
+
+
+def _mode(body: dict[str, Any]) -> str:
+    response_format = body.get("response_format")
+    if response_format is None:
+        return "plain"
+    return str(response_format["type"]) + (" + schema" if "schema" in response_format else "")
+
+
+def test_a_server_refusing_every_json_mode_gets_a_plain_prompt_and_is_still_validated() -> None:
+    answers = iter(['{"n": "four"}', '{"n": 4}', '{"n": 5}'])
+
+    def answer(body: dict[str, Any]) -> Reply:
+        if "response_format" in body:
+            return 400, "application/json", '{"error": "unknown field: response_format"}'
+        return completion(next(answers))
+
+    backend, bodies = _on_mock(answer)
+    with backend:
+        assert localgenie.extract_details("four", SCHEMA, backend=backend).attempts == 2
+        assert localgenie.extract("five", SCHEMA, backend=backend) == {"n": 5}
+    assert [_mode(b) for b in bodies] == [
+        "json_schema",
+        "json_object + schema",
+        "json_object",
+        "plain",  # refused three times, then the plain prompt: its wrong answer is retried ...
+        "plain",
+        "plain",  # ... and the next call goes straight to the mode that worked
+    ]
+    assert "'four' is not of type 'integer'" in bodies[4]["messages"][-1]["content"]
+
+
+def test_a_refusal_answered_as_a_server_error_still_falls_back() -> None:
+    """llama-cpp-python's server answers 500, not 400, to a response format it does not know."""
+
+    def answer(body: dict[str, Any]) -> Reply:
+        if _mode(body) == "json_schema":
+            return 500, "text/plain", "ValueError: response_format type json_schema not supported"
+        return completion('{"n": 4}')
+
+    backend, bodies = _on_mock(answer)
+    assert localgenie.extract("four", SCHEMA, backend=backend) == {"n": 4}
+    assert [_mode(b) for b in bodies] == ["json_schema", "json_object + schema"]
+
+
+def test_a_refused_plain_prompt_is_a_backend_error_saying_so() -> None:
+    backend, bodies = _on_mock(lambda body: (400, "application/json", '{"error": "bad request"}'))
+    with pytest.raises(BackendError, match=r"http://server.test/v1 refused the request: HTTP 400"):
+        backend.prompt([Message("user", "hi")]).text()
+    assert len(bodies) == 1  # nothing to fall back to: no schema, no JSON mode

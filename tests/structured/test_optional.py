@@ -38,11 +38,12 @@ def test_every_key_is_required_while_generating_and_optional_ones_accept_null() 
     assert generated["required"] == ["title", "phone", "rating", "note", "devices"]
     props = generated["properties"]
     assert props["title"] == {"type": "string"}  # required: no null offered
-    assert props["phone"] == {"anyOf": [{"type": "string"}, {"type": "null"}]}
-    assert props["note"] == {"type": ["string", "null"]}  # already accepts null: not wrapped again
+    absent = [{"type": "null"}, {"const": "null"}]  # the string too: the '":"' token trap
+    assert props["phone"] == {"anyOf": [{"type": "string"}, *absent]}
+    assert props["note"] == {"anyOf": [{"type": ["string", "null"]}, {"const": "null"}]}
     device = props["devices"]["anyOf"][0]["items"]
     assert device["required"] == ["name", "serial"]
-    assert device["properties"]["serial"] == {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    assert device["properties"]["serial"] == {"anyOf": [{"type": "string"}, *absent]}
     assert TICKET["required"] == ["title"], "the caller's schema is not changed"
 
 
@@ -68,6 +69,22 @@ def test_absent_optional_values_are_left_out_and_the_rest_is_kept() -> None:
     assert schema_errors(TICKET, value) == []
 
 
+def test_the_string_null_is_absent_and_so_is_an_object_left_empty() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "city": {"type": "string"},
+            "address": {"type": "object", "properties": {"street": {"type": "string"}}},
+            "extra": {"type": "object"},
+        },
+        "required": ["name"],
+    }
+    answer = {"name": "null", "city": "NULL", "address": {"street": "null"}, "extra": {}}
+    # A required "null" stays (the validator and the caller judge it); an object given empty stays.
+    assert drop_absent(schema, answer) == {"name": "null", "extra": {}}
+
+
 def test_a_required_field_written_as_null_or_empty_is_left_for_the_validator() -> None:
     assert drop_absent(TICKET, {"title": ""}) == {"title": ""}
     checked = check_answer('{"title":null,"phone":null}', TICKET, None, "stop", 256)
@@ -77,7 +94,9 @@ def test_a_required_field_written_as_null_or_empty_is_left_for_the_validator() -
 
 def test_refs_and_all_of_are_followed() -> None:
     schema = {
-        "$defs": {"Item": {"type": "object", "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}}}},
+        "$defs": {
+            "Item": {"type": "object", "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}}}
+        },
         "allOf": [{"type": "object", "properties": {"item": {"$ref": "#/$defs/Item"}}}],
     }
     assert drop_absent(schema, {"item": {"sku": "A-1", "qty": None}}) == {"item": {"sku": "A-1"}}

@@ -16,6 +16,7 @@ import pytest
 
 from localgenie import SchemaViolation
 from localgenie.tubetalk import (
+    LLMOptions,
     ThemeInput,
     TubeTalkReport,
     analyze,
@@ -71,9 +72,11 @@ def _report(tmp_path: Path, extra: list[str]) -> TubeTalkReport:
         loaded,
         embedder=HashingEmbedder(),
         k=4,
-        labeller=llm_labeller(labelling_extract, model="tiny"),
-        summarizer=llm_overall(labelling_extract, model="tiny"),
-        labeller_name="llm:tiny",
+        llm=LLMOptions(
+            llm_labeller(labelling_extract, model="tiny"),
+            llm_overall(labelling_extract, model="tiny"),
+            name="llm:tiny",
+        ),
     )
 
 

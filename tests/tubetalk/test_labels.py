@@ -22,6 +22,7 @@ from localgenie.tubetalk.labels import (
     theme_prompt,
     verify_quotes,
 )
+from tests.structured.scripted import answering
 
 THEME = [("c1", "The audio is way too quiet after minute five"), ("c2", "love the b-roll shots")]
 OTHERS = [("c9", "What mic is that?")]
@@ -103,6 +104,7 @@ def test_overall_prompt_sees_theme_summaries_only() -> None:
 def test_llm_labeller_calls_extract_with_the_schema() -> None:
     calls = []
 
+    @answering
     def fake_extract(text: str, schema: type, *, model: str | None = None, **options: object) -> ThemeSummary:
         calls.append((schema, model))
         return ThemeSummary(
@@ -123,11 +125,13 @@ def test_keyword_labeller_is_deterministic_and_quotes_a_real_comment() -> None:
 def test_echoed_or_looping_llm_output_falls_back_to_keywords() -> None:
     theme = ThemeInput(keywords=["audio", "quiet"], comments=["The audio is way too quiet"], size=9)
 
+    @answering
     def echoing(text: str, schema: type, *, model: str | None = None, **options: object) -> ThemeSummary:
         return ThemeSummary(
             label="Keywords: audio, quiet", summary="x is y. x is y. x is y. x is y.", quotes=[]
         )
 
+    @answering
     def looping(text: str, schema: type, *, model: str | None = None, **options: object) -> ThemeSummary:
         return ThemeSummary(label="Audio", summary="I am not sure why. " * 4, quotes=[])
 
@@ -165,6 +169,7 @@ def test_unusable_fields_are_replaced_by_keyword_ones(label: str, summary: str, 
         size=9,
     )
 
+    @answering
     def answer(text: str, schema: type, *, model: str | None = None, **options: object) -> ThemeSummary:
         return ThemeSummary(label=label, summary=summary, quotes=["way too quiet"])
 
@@ -216,6 +221,7 @@ def test_usage_counts_calls_and_tokens_from_extract_details() -> None:
 def test_overall_summary_that_echoes_the_prompt_falls_back() -> None:
     themes = [("Audio", "Viewers say it is quiet.", 40)]
 
+    @answering
     def echoing(text: str, schema: type, *, model: str | None = None, **options: object) -> OverallSummary:
         return OverallSummary(summary="Themes in a YouTube video's comments (largest first):")
 
@@ -234,3 +240,33 @@ def test_overall_summary_that_echoes_the_prompt_falls_back() -> None:
 )
 def test_ordinary_comments_are_not_taken_for_instructions_to_an_ai(text: str) -> None:
     assert not addresses_the_model(text)
+
+
+def test_the_llm_labeller_asks_once_within_its_token_cap_without_drafting() -> None:
+    """Through the real retry loop on a scripted backend: 120 tokens, no retry, no prompt-lookup
+    drafting (`NoDrafting`), and the Extraction's usage counted."""
+    from functools import partial
+
+    from localgenie.errors import SchemaViolation
+    from localgenie.structured import extract_details
+    from localgenie.tubetalk.labels import LLM_MAX_TOKENS, NoDrafting
+
+    from ..structured.scripted import ScriptedBackend
+
+    good = {
+        "label": "Audio levels",
+        "summary": "Viewers say the audio is too quiet.",
+        "quotes": ["too quiet"],
+    }
+    backend = ScriptedBackend(json.dumps(good), '{"label": "Audio levels"}')
+    usage = LLMUsage()
+    label = llm_labeller(partial(extract_details, backend=NoDrafting(backend)), usage=usage)
+    theme = ThemeInput(["audio"], ["the audio is too quiet"], 5)
+    assert label(theme).label == "Audio levels"
+    (call,) = backend.calls
+    assert call.options.max_tokens == LLM_MAX_TOKENS == 120 and call.options.lookup_text is None
+    assert usage.completion_tokens == backend.responses[0].usage.completion_tokens > 0
+    assert usage.prompt_tokens == backend.responses[0].usage.prompt_tokens > 0
+    with pytest.raises(SchemaViolation, match="after 1 attempts"):  # no retry: the theme fails at once
+        label(theme)
+    assert backend.unused == 0 and (usage.calls, usage.failed) == (2, 1)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from localgenie.errors import SchemaViolation
 from localgenie.tubetalk import (
+    LLMOptions,
+    LLMUsage,
     OverallSummary,
     ThemeInput,
     ThemeSummary,
@@ -16,6 +19,8 @@ from localgenie.tubetalk import (
     to_json,
     to_markdown,
 )
+from localgenie.tubetalk.pipeline import MAX_LLM_THEMES
+from tests.structured.scripted import answering
 from tests.tubetalk.tubetalk_helpers import HashingEmbedder, composed_comments, write_jsonl
 
 SPAM = [
@@ -71,7 +76,7 @@ def test_llm_labeller_quotes_are_checked_and_fakes_dropped(tmp_path: Path) -> No
             label="Theme", summary="About things.", quotes=[theme.comments[0][:15], "an invented quote"]
         )
 
-    report = _run(tmp_path, labeller=labeller)
+    report = _run(tmp_path, llm=LLMOptions(labeller))
     for theme in report.themes:
         # Verbatim, and cut back to whole words ("love the editin" → "love the").
         text = theme.central[0].text
@@ -85,7 +90,7 @@ def test_theme_without_any_verified_quote_still_quotes_a_real_comment(tmp_path: 
     def labeller(theme: ThemeInput) -> ThemeSummary:
         return ThemeSummary(label="Theme", summary="About things.", quotes=["nobody wrote this"])
 
-    for theme in _run(tmp_path, labeller=labeller).themes:
+    for theme in _run(tmp_path, llm=LLMOptions(labeller)).themes:
         assert theme.dropped_quotes == 1
         assert theme.quotes and theme.quotes[0].text in theme.quotes[0].comment_text
 
@@ -94,7 +99,7 @@ def test_labeller_failure_falls_back_to_keywords(tmp_path: Path) -> None:
     def broken(theme: ThemeInput) -> ThemeSummary:
         raise SchemaViolation("model gave up", attempts=3)
 
-    report = _run(tmp_path, labeller=broken)
+    report = _run(tmp_path, llm=LLMOptions(broken))
     assert all(" / " in t.label for t in report.themes)
 
 
@@ -136,7 +141,7 @@ def test_html_escapes_what_the_labeller_and_the_source_say(tmp_path: Path) -> No
     def summarizer(themes: list[tuple[str, str, int]]) -> OverallSummary:
         return OverallSummary(summary="</p><script>alert(2)</script>")
 
-    report = _run(tmp_path, labeller=labeller, summarizer=summarizer)
+    report = _run(tmp_path, llm=LLMOptions(labeller, summarizer))
     report.source = '<iframe src="javascript:alert(3)">'
     page = to_html(report)
     assert "<script" not in page and "<img" not in page and "<iframe" not in page and "<b>x" not in page
@@ -185,6 +190,32 @@ def test_slow_labeller_is_cut_off_by_the_time_budget(tmp_path: Path) -> None:
         time.sleep(0.3)
         return ThemeSummary(label="LLM label", summary="From the model.", quotes=[])
 
-    report = _run(tmp_path, labeller=slow, llm_seconds=0.1)
+    report = _run(tmp_path, llm=LLMOptions(slow, seconds=0.1))
     assert len(calls) == 1
     assert [t.label == "LLM label" for t in report.themes] == [True, False, False, False]
+
+
+def test_llm_options_from_an_extractor_ask_it_on_the_model_and_count_into_the_report(tmp_path: Path) -> None:
+    asked: list[tuple[type, str | None]] = []
+
+    @answering
+    def extract(text: str, schema: type, *, model: str | None = None) -> ThemeSummary | OverallSummary:
+        asked.append((schema, model))
+        if schema is OverallSummary:
+            return OverallSummary(summary="Viewers mostly ask which camera and microphone are used.")
+        return ThemeSummary(label="Gear questions", summary="Viewers ask which camera is used.", quotes=[])
+
+    usage = LLMUsage()
+    llm = LLMOptions.from_extractor(extract, model="tiny", usage=usage)
+    assert (llm.name, llm.seconds, llm.max_themes, llm.usage) == ("llm:tiny", 30.0, MAX_LLM_THEMES, usage)
+    # The model's own budget unless one is given; no model is Genie's default one.
+    assert (LLMOptions.from_extractor(extract).name, LLMOptions.from_extractor(extract).seconds) == (
+        "llm:default",
+        140.0,
+    )
+    assert LLMOptions.from_extractor(extract, model="x.gguf", seconds=5.0).seconds == 5.0
+    report = _run(tmp_path, llm=replace(llm, max_themes=1))
+    assert asked == [(ThemeSummary, "tiny"), (OverallSummary, "tiny")]
+    assert report.labeller == "llm:tiny" and report.llm is not None
+    assert (report.llm.calls, report.llm.skipped) == (2, len(report.themes) - 1)
+    assert report.overall_summary.startswith("Viewers mostly ask")

@@ -149,12 +149,30 @@ def test_pantry_items_added_by_text_survive_a_reload(page: Any) -> None:
 
 
 def test_extraction_in_the_browser(page: Any) -> None:
+    """The real tiny model: the fields fill in as they are written (issue #12, part 5), then the kept
+    run's page shows the valid result, and a reload shows the same."""
     page.goto("/extract")
     assert "John" in page.input_value("#text")
+    state = "() => [!document.getElementById('live').hidden,"
+    state += " document.querySelectorAll('#live-fields [data-path].complete').length,"
+    state += " document.getElementById('live-fields').innerText]"
+    seen: list[tuple[bool, int, str]] = []
     with page.expect_navigation(url="**/extract/*", timeout=180_000):  # tiny, on a busy 2-core machine
         page.click("#extract-btn", no_wait_after=True)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                visible, complete, shown = page.evaluate(state)
+            except Exception:  # the page navigated away to the kept run: the stream is over
+                break
+            if visible and complete:
+                seen.append((visible, complete, shown))
+            time.sleep(0.02)
     value = json.loads(page.inner_text("#result"))
     jsonschema.validate(value, PERSON)
+    counts = [complete for _, complete, _ in seen]
+    assert len(set(counts)) >= 3, seen  # shown growing, field after field, before the result page
+    assert value["name"] in seen[-1][2] and "{" not in seen[-1][2]  # fields and values, not raw JSON
     run_url = page.url
     page.reload()
     assert page.url == run_url and json.loads(page.inner_text("#result")) == value
@@ -240,28 +258,95 @@ def writer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def test_generate_streams_the_text_then_shows_a_card_that_cooks(page: Any, writer: str) -> None:
+PREVIEW_STATE = (
+    "() => [document.getElementById('preview-title').textContent,"
+    " document.querySelectorAll('#preview-ingredients li:not(.writing)').length,"
+    " document.querySelectorAll('#preview-steps li:not(.writing)').length,"
+    " document.getElementById('generate-live').innerText,"
+    " !!document.querySelector('#generate-card article'),"
+    " !document.getElementById('generate-failed').hidden]"
+)
+
+
+def _watch_the_recipe(page: Any, timeout: float) -> list[list[Any]]:
+    """Poll the writer (the page's CSP forbids the eval that wait_for_function needs) until a card or a
+    failure shows: every state seen, as [title, ingredients, steps, live text, card, failed]."""
+    states: list[list[Any]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states.append(page.evaluate(PREVIEW_STATE))
+        if states[-1][4] or states[-1][5]:
+            return states
+        time.sleep(0.02)
+    raise AssertionError(f"no card and no failure after {timeout:.0f} s: {states[-1]}")
+
+
+def test_generate_shows_the_recipe_as_it_forms_then_a_card_that_cooks(page: Any, writer: str) -> None:
+    """Issue #18, web 8: the title, then each ingredient and step as it completes, never raw JSON."""
     assert page.request.post(f"{writer}/api/pantry", data={"items": PANTRY}).status == 201
     page.goto(f"{writer}/kitchen")
     page.fill("#generate-use", "spinach")
     page.click("#generate-btn")
-    # The model's text shows while it is written, before any card (polled from here: the page's CSP
-    # forbids the eval that wait_for_function would need).
-    state = "() => [document.getElementById('generate-text').textContent.length,"
-    state += " !!document.querySelector('#generate-card article')]"
-    deadline = time.monotonic() + 20
-    while (shown := page.evaluate(state))[0] == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert shown[0] > 0 and not shown[1], shown
-    page.wait_for_selector("#generate-card article")
-    assert page.inner_text("#generate-text") == ANSWER
+    states = _watch_the_recipe(page, 30)
+    before_card = [s for s in states if not s[4]]
+    assert any(
+        title == "Spinach and Feta Omelette" and ingredients == 0 for title, ingredients, *_ in before_card
+    )
+    assert any(0 < ingredients < 4 for _, ingredients, *_ in before_card)  # ingredient by ingredient
+    assert any(steps == 1 for _, _, steps, *_ in before_card)  # the first step before the second
+    assert not any('{"' in state[3] or '":' in state[3] for state in states)  # never raw JSON
+    assert "writing step" in " ".join(s[3] for s in before_card)  # says what is being written
+    assert states[-1][4] and not states[-1][5]
     assert "checking it against the pantry" in page.inner_text("#generate-status")
+    assert not page.is_visible("#generate-preview")  # the card replaces the preview
     card = page.locator("#generate-card")
     assert "Spinach and Feta Omelette" in card.locator("h1").inner_text()
     assert float(card.locator('#nutrition tr[data-nutrient="kcal"] td').inner_text()) > 100
     card.locator("#cook-btn").click()
     page.wait_for_url("**cooked=*")
     assert "took 4 piece eggs" in " ".join(page.inner_text("#taken").split())
+
+
+def test_writing_a_recipe_with_tiny_shows_it_forming_and_a_loop_fails_in_words(page: Any) -> None:
+    """The real tiny model, which goes round in circles on recipes (issue #18, web 8: raw JSON with
+    "feta cheese" a dozen times, then "stuck repeating itself" after ~30 s).  Whatever tiny writes this
+    time: the recipe is shown as it forms and never as JSON; it ends in a card, or soon in a message in
+    words with a Try again button, which asks the model again differently."""
+    _fresh_pantry(
+        page,
+        [
+            {"name": "eggs", "quantity": 6},
+            {"name": "spinach", "quantity": 1, "unit": "bag"},
+            {"name": "feta", "quantity": 200, "unit": "g"},
+        ],
+    )
+    bodies: list[dict[str, Any]] = []
+    page.on(
+        "request",
+        lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/api/kitchen/generate") else None,
+    )
+    page.goto("/kitchen")
+    page.fill("#generate-use", "spinach")
+    for attempt in range(2):
+        started = time.monotonic()
+        page.click("#generate-btn" if attempt == 0 else "#generate-retry")
+        states = _watch_the_recipe(page, 240)
+        seconds = time.monotonic() - started
+        assert any(title for title, *_ in states), "the title never showed while it was written"
+        for live in (state[3] for state in states):
+            assert '{"' not in live and '":' not in live, live  # never the model's raw JSON
+        card, failed = states[-1][4], states[-1][5]
+        if card:
+            assert page.locator("#generate-card h1").inner_text()
+            return
+        assert failed and seconds < 120, seconds  # a loop is stopped early, not run to the token cap
+        message = page.inner_text("#generate-error")
+        assert message and "$." not in message and "{" not in message, message  # words, not jargon
+        if "repeating itself" in message:
+            assert "try again" in message
+        assert page.is_enabled("#generate-retry") and page.is_visible("#generate-retry")
+        assert not page.is_visible("#generate-preview")  # an unfinished recipe is not left as if done
+    assert [b["variant"] for b in bodies] == [0, 1]  # "try again" asked for a different try
 
 
 def test_extract_counts_characters_and_keeps_a_text_over_the_limit(page: Any) -> None:

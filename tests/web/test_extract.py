@@ -22,6 +22,25 @@ def test_seed_extraction_returns_schema_valid_json(client: TestClient) -> None:
     assert body["value"]["name"] == "John"
     assert body["attempts"] >= 1 and body["model"] == "tiny"
     assert body["usage"]["completion_tokens"] > 0
+    # Beside the value: where each leaf stands in the text, and how sure the model was of it.
+    start, end = body["spans"]["/name"]
+    assert PERSON_TEXT[start:end] == "John"
+    assert set(body["confidence"]) == set(body["spans"])
+    assert all(0 < c["min"] <= c["mean"] <= 1 for c in body["confidence"].values())
+
+
+def test_grounded_only_over_http_is_422_naming_the_field(settings: WebSettings) -> None:
+    backend = FakeBackend('{"name": "Ann", "city": "Bergen"}')
+    schema = {"type": "object", "properties": {"name": {"type": "string"}, "city": {"type": "string"}}}
+    with make_client(settings, backend_factory=factory(backend)) as client:
+        asked = {"text": "Ann lives in Oslo.", "schema": schema, "max_retries": 1}
+        plain = client.post("/api/extract", json=asked)
+        assert plain.status_code == 200 and plain.json()["spans"] == {"/name": [0, 3], "/city": None}
+        assert plain.json()["confidence"] == {}  # this backend reports no log-probabilities
+        response = client.post("/api/extract", json={**asked, "grounded_only": True})
+    assert response.status_code == 422
+    assert "$.city" in response.text and "not in the text" in response.text
+    assert backend.calls == 3  # one for the plain run, two (a retry) for the grounded one
 
 
 def test_extract_page_keeps_the_run_after_reload(settings: WebSettings) -> None:

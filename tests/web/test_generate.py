@@ -1,5 +1,5 @@
-"""``POST /api/kitchen/generate``: server-sent events (status lines, the model's JSON as it is written,
-then the recipe card), through the model queue (429 when full), with real status codes for bad input.
+"""``POST /api/kitchen/generate``: server-sent events (status lines, the recipe as it forms, then the
+recipe card), through the model queue (429 when full), with real status codes for bad input.
 
 The model is a fake that streams a fixed, valid recipe: what is under test is the HTTP layer around
 `localgenie.kitchen.generate` (whose loop has its own tests); the stored recipe is then cooked for real.
@@ -80,11 +80,14 @@ def test_generate_streams_status_text_then_a_card_that_can_be_cooked(stocked: We
         seen = list(events(client, {"use": ["spinach"], "servings": 2}))
         kinds = [kind for kind, _ in seen]
         assert kinds[0] == "status" and kinds[-1] == "recipe" and "error" not in kinds
-        assert kinds.index("text") < kinds.index("recipe")
+        assert kinds.index("partial") < kinds.index("recipe")
+        assert "text" not in kinds  # the raw JSON is not streamed at the user (issue #18, web 8)
         statuses = [data for kind, data in seen if kind == "status"]
         assert any("inspired by: Spinach Frittata" in s for s in statuses)
-        text = [data for kind, data in seen if kind == "text"]
-        assert len(text) > 3 and "".join(text) == ANSWER  # the model's JSON, chunk by chunk
+        partials = [json.loads(data) for kind, data in seen if kind == "partial"]
+        assert len(partials) > 3 and partials[-1]["value"] == RECIPE  # the recipe as it formed
+        done = [len(p["complete"]) for p in partials]
+        assert done == sorted(done) and done[0] < 3 < done[-1]  # it grew, field by field
 
         result = json.loads(seen[-1][1])
         recipe_id = result["recipe_id"]
@@ -174,8 +177,8 @@ def test_a_client_that_leaves_stops_the_generation_and_frees_the_model(settings:
         client.post("/api/pantry", json={"items": PANTRY})
         started = time.monotonic()
         for kind, _ in events(client, {}):
-            if kind == "text":
-                break  # leave after the first chunk
+            if kind == "partial":
+                break  # leave as soon as the recipe starts to show
         while client.get("/healthz").json()["queue_waiting"] and time.monotonic() - started < 10:
             time.sleep(0.05)
         assert time.monotonic() - started < 3, "the model kept writing for a client that had gone"

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from localgenie.web import WebSettings, create_app
 from localgenie.web.jobs import JobStore
-from tests.web.helpers import FIXTURES, wait_for_job
+from tests.web.helpers import FIXTURES, FakeBackend, factory, wait_for_job
 
 COMMENTS = (FIXTURES / "comments.csv").read_bytes()
 
@@ -145,3 +145,28 @@ def test_the_api_takes_the_column_and_says_which_field_names_it(client: TestClie
     assert named.status_code == 202
     job = wait_for_job(lambda: client.get(f"/api/tubetalk/jobs/{named.json()['id']}").json())
     assert job["status"] == "done"
+
+
+def test_llm_labels_come_from_the_servers_one_model(settings: WebSettings) -> None:
+    """With ``llm`` on, each theme label and the overall summary are asked of the shared model, in
+    its queue (a scripted backend here: what the web layer wires, not what a model writes)."""
+    answer = {
+        "label": "Gear questions",
+        "summary": "Viewers mostly ask which camera and lens are used.",
+        "quotes": ["camera"],
+    }
+    backend = FakeBackend(json.dumps(answer))
+    with TestClient(create_app(settings, backend_factory=factory(backend))) as client:
+        response = client.post(
+            "/api/tubetalk/jobs",
+            files={"file": ("comments.csv", COMMENTS, "text/csv")},
+            data={"themes": "4", "llm": "true"},
+        )
+        job_id = response.json()["id"]
+        job = wait_for_job(lambda: client.get(f"/api/tubetalk/jobs/{job_id}").json())
+        assert job["status"] == "done", job
+        report = client.get(f"/api/tubetalk/jobs/{job_id}/report").json()
+    assert report["labeller"] == "llm:tiny"  # the queue's model, named as the CLI names it
+    labelled = [t for t in report["themes"] if t["label"] == "Gear questions"]
+    assert labelled and backend.calls == len(labelled) + 1  # one call a theme asked, one overall
+    assert report["overall_summary"] == answer["summary"]

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from ..errors import GenieError, GenieWarning
+from . import evaluate as eval_cli
 from . import extract as extract_cli
 from . import kitchen as kitchen_cli
 from . import logs as logs_cli
@@ -31,6 +32,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("extract", help=extract_cli.__doc__)(extract_cli.extract_command)
+app.command("eval", help=eval_cli.eval_command.__doc__)(eval_cli.eval_command)
 app.add_typer(schemas_cli.app, name="schemas")
 app.command("logs", help=logs_cli.logs_command.__doc__)(logs_cli.logs_command)
 app.add_typer(models_cli.app, name="models")

@@ -2,6 +2,10 @@
 
 SCHEMA is a JSON Schema file or text, a saved name (genie schemas save), or a concise schema such as
 'name, age int, bio: a one-sentence bio' (genie schemas dsl --help shows the syntax).
+
+--spans shows where in the text each value stands (offsets in Python characters, null when the value is
+not in the text); --grounded-only refuses values that are not in it; --min-confidence flags values the
+model was unsure of (exit code 3).
 """
 
 from __future__ import annotations
@@ -9,17 +13,23 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
+from rich.json import JSON
+from rich.live import Live
+from rich.text import Text
 
-from ..api import ResolvedSchema, extract_details, resolve
-from ..errors import BadInput, SchemaViolation
+from ..api import ResolvedSchema, extract_details, extract_stream, resolve
+from ..errors import BadInput, LowConfidence, SchemaViolation
 from ..llm import Backend, Usage, get_backend
-from ..structured import DEFAULT_MAX_RETRIES, Extraction
+from ..structured import DEFAULT_MAX_RETRIES, Extraction, Partial, Retry, StreamEvent
 from ..structured.complete import RAW_KEPT_CHARS
+from ..structured.partial import json_path
 from .batch import error_record, progress_bar, read_lines
 
 stderr = Console(stderr=True)
@@ -81,9 +91,43 @@ def extract_command(
         int | None,
         typer.Option(min=16, help="Most tokens one answer may take (default: sized from schema and text)."),
     ] = None,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Redraw the object on the terminal (stderr, else /dev/tty) as its fields are written; "
+            "the final JSON still goes to stdout.",
+        ),
+    ] = False,
     no_log: Annotated[
         bool, typer.Option("--no-log", help="Do not write this run to the extraction log (env GENIE_LOG=0).")
     ] = False,
+    spans: Annotated[
+        bool,
+        typer.Option(
+            "--spans",
+            help='Print {"value": ..., "spans": {"/pointer": [start, end] | null}}: where each value stands '
+            "in the text (Python character offsets; null: not in the text).",
+        ),
+    ] = False,
+    grounded_only: Annotated[
+        bool,
+        typer.Option(
+            "--grounded-only",
+            help="Every copied string (not enums) must be found in the text: retried, then exit 3 naming "
+            'the field. Fields marked "x-grounded": true in the schema always must; false exempts one.',
+        ),
+    ] = False,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--min-confidence",
+            min=0.0,
+            max=1.0,
+            help="Exit 3 naming the fields whose least likely token is below this probability (values "
+            "and confidences on stderr; the JSON is still printed).",
+        ),
+    ] = None,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -103,57 +147,158 @@ def extract_command(
         raise BadInput(
             f"--json-lines {json_lines} reads the texts from there, so TEXT {text!r} has no use: {hint}"
         )
+    if stream and json_lines is not None:
+        raise BadInput("--stream shows one object as it is written: it cannot be used with --json-lines")
     resolved = resolve(schema)
+    run = Run(resolved, multi, max_retries, max_tokens, not no_log, grounded_only, spans, min_confidence)
     if json_lines is not None:
         lines = read_lines(json_lines)  # before loading the model: a missing file fails in no time
         backend = get_backend(model, base_url=base_url, api_key=api_key)
-        _batch(lines, resolved, backend, multi, max_retries, max_tokens, not no_log, verbose)
+        _batch(lines, run, backend, verbose)
         return
     source = _read_stdin() if text in (None, "-") else text
     assert source is not None
     backend = get_backend(model, base_url=base_url, api_key=api_key)
     started = time.perf_counter()
     try:
-        result = _run(source, resolved, backend, multi, max_retries, max_tokens, not no_log)
+        result = _run_streamed(source, run, backend) if stream else run.extract(source, backend)
     except SchemaViolation as error:
         if verbose:
             _report_failure(error, time.perf_counter() - started)
         raise
-    print(json.dumps(result.value, ensure_ascii=False))
+    print(json.dumps(run.output(result), ensure_ascii=False))
     if verbose:
         _report(result, time.perf_counter() - started)
+    if min_confidence is not None:
+        check_confidence(result, min_confidence, show=True)
 
 
-def _run(
-    text: str,
-    resolved: ResolvedSchema,
-    backend: Backend,
-    multi: bool,
-    max_retries: int,
-    max_tokens: int | None,
-    log: bool,
-) -> Extraction[Any]:
-    return extract_details(
-        text,
-        resolved,
-        backend=backend,
-        multi=multi,
-        log=log,
-        max_retries=max_retries,
-        max_tokens=max_tokens,
+@dataclass(frozen=True)
+class Run:
+    """What every text of one command is extracted with, and how its result is printed."""
+
+    resolved: ResolvedSchema
+    multi: bool
+    max_retries: int
+    max_tokens: int | None
+    log: bool
+    grounded_only: bool = False
+    spans: bool = False
+    min_confidence: float | None = None
+
+    def extract(self, text: str, backend: Backend) -> Extraction[Any]:
+        return extract_details(
+            text,
+            self.resolved,
+            backend=backend,
+            multi=self.multi,
+            log=self.log,
+            max_retries=self.max_retries,
+            max_tokens=self.max_tokens,
+            grounded_only=self.grounded_only,
+        )
+
+    def stream(self, text: str, backend: Backend) -> Iterator[StreamEvent]:
+        return extract_stream(
+            text,
+            self.resolved,
+            backend=backend,
+            multi=self.multi,
+            log=self.log,
+            max_retries=self.max_retries,
+            max_tokens=self.max_tokens,
+            grounded_only=self.grounded_only,
+        )
+
+    def output(self, result: Extraction[Any]) -> Any:
+        """The value, or with ``--spans`` the value and its spans."""
+        if not self.spans:
+            return result.value
+        return {"value": result.value, "spans": result.spans}
+
+
+def check_confidence(result: Extraction[Any], threshold: float, *, show: bool = False) -> None:
+    """`LowConfidence` naming the leaves under ``threshold``; with ``show``, each one's value and
+    confidence on stderr first."""
+    unsure = result.unsure(threshold)
+    if not unsure:
+        return
+    if show:
+        for pointer, found in unsure.items():
+            value = json.dumps(result.leaves[pointer], ensure_ascii=False)
+            said = (
+                f"confidence min {found.min:.2f}, mean {found.mean:.2f}"
+                if found is not None
+                else "no confidence (the backend gave no log-probabilities)"
+            )
+            stderr.print(f"genie: {pointer} = {value}: {said}", highlight=False, markup=False)
+    names = ", ".join(unsure)
+    raise LowConfidence(
+        f"{len(unsure)} value(s) under confidence {threshold:g}: {names}; check them in the text",
+        {p: None if c is None else (c.min, c.mean) for p, c in unsure.items()},
     )
 
 
-def _batch(
-    lines: list[Any],
-    resolved: ResolvedSchema,
-    backend: Backend,
-    multi: bool,
-    max_retries: int,
-    max_tokens: int | None,
-    log: bool,
-    verbose: bool,
-) -> None:
+def _run_streamed(text: str, run: Run, backend: Backend) -> Extraction[Any]:
+    """`Run.extract`, drawing each `Partial` where the user looks (`live_console`): a terminal's drawing
+    is redrawn in place and wiped at the end, so the terminal keeps only the final JSON from stdout."""
+    events = run.stream(text, backend)
+    console = live_console()
+    retries: list[Retry] = []
+    if console is None:  # nowhere to draw: still say when a retry starts
+        for event in events:
+            if isinstance(event, Retry):
+                stderr.print(f"genie: {retry_line(event)}", highlight=False, markup=False)
+            elif isinstance(event, Extraction):
+                return event
+        raise AssertionError("the stream ended without its result")  # pragma: no cover
+    try:
+        with Live(console=console, transient=True, refresh_per_second=12) as live:
+            for event in events:
+                if isinstance(event, Retry):
+                    retries.append(event)
+                elif isinstance(event, Partial):
+                    live.update(render_partial(event, retries))
+                else:
+                    return event
+    finally:
+        if console is not stderr:
+            console.file.close()
+    raise AssertionError("the stream ended without its result")  # pragma: no cover
+
+
+def live_console() -> Console | None:
+    """Where to draw a live object: stderr when it is a terminal, else the controlling terminal (stdout
+    and stderr may both be redirected: ``genie extract --stream ... 2>log | jq``), else nowhere."""
+    if sys.stderr.isatty():
+        return stderr
+    try:
+        tty = open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115  (closed by the caller)
+    except OSError:
+        return None
+    return Console(file=tty)
+
+
+def retry_line(retry: Retry) -> str:
+    problems = "; ".join(f"{path}: {message}" for path, message in retry.errors[:3])
+    return f"attempt {retry.attempt - 1} failed ({problems}); attempt {retry.attempt} starts"
+
+
+def render_partial(partial: Partial, retries: list[Retry]) -> Group:
+    """The object so far as indented JSON, then what is being written (or the retry in progress)."""
+    parts: list[Any] = []
+    if retries:
+        parts.append(Text(retry_line(retries[-1]), style="yellow"))
+    parts.append(
+        JSON.from_data(partial.value, ensure_ascii=False) if partial.value is not None else Text("…")
+    )
+    if partial.partial_path is not None:
+        where = json_path(partial.partial_path)
+        parts.append(Text(f"writing {where} …", style="dim"))
+    return Group(*parts)
+
+
+def _batch(lines: list[Any], run: Run, backend: Backend, verbose: bool) -> None:
     failed = 0
     started = time.perf_counter()
     with progress_bar(stderr) as progress:
@@ -164,9 +309,11 @@ def _batch(
                 record, problem = error_record(line.number, line.problem), line.problem
             else:
                 try:
-                    record = _run(line.text, resolved, backend, multi, max_retries, max_tokens, log).value
-                    problem = None
-                except (BadInput, SchemaViolation) as error:
+                    result = run.extract(line.text, backend)
+                    if run.min_confidence is not None:
+                        check_confidence(result, run.min_confidence)
+                    record, problem = run.output(result), None
+                except (BadInput, SchemaViolation, LowConfidence) as error:
                     record, problem = error_record(line.number, error), f"line {line.number}: {error}"
                     if verbose and isinstance(error, SchemaViolation) and error.raw:
                         problem += f"\n  last answer: {_bounded(error.raw, BATCH_RAW_SHOWN)}"

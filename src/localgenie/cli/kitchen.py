@@ -78,7 +78,7 @@ def add(
     import localgenie  # lazily: loading the LLM stack is slow and only this path needs it
     from localgenie.kitchen.extraction import extract_pantry_items, missed_parts
 
-    items = extract_pantry_items(words, localgenie.extract, today=today, model=model)
+    items = extract_pantry_items(words, localgenie.extract_details, today=today, model=model)
     checked = [pantry.validate(i, today) for i in items]
     console.print(pantry_table(checked, "Understood", console.width, today))
     missed = missed_parts(words, [i.name for i in items])
@@ -444,7 +444,7 @@ def order(
     from localgenie.kitchen.order import load_menu, order_from_text
 
     parsed_menu = load_menu(menu)
-    _, priced = order_from_text(text, parsed_menu, localgenie.extract, model=model)
+    _, priced = order_from_text(text, parsed_menu, localgenie.extract_details, model=model)
     table = Table(title=parsed_menu.name)
     for col in ("qty", "item", "each", "total"):
         table.add_column(col)

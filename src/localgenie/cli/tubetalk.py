@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -63,20 +63,16 @@ def analyze(
     from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from localgenie import tubetalk
-    from localgenie.tubetalk.labels import DEFAULT_LLM_SECONDS, LLM_SECONDS
+    from localgenie.tubetalk.labels import labelling_extract
     from localgenie.tubetalk.pipeline import STAGE_LABELS
 
-    budget = LLM_SECONDS.get(model or "default", DEFAULT_LLM_SECONDS)
-
-    labeller: Any = None
-    summarizer: Any = None
-    usage: tubetalk.LLMUsage | None = None
-    if llm:
-        from localgenie.tubetalk.labels import labelling_extract
-
-        usage = tubetalk.LLMUsage()
-        labeller = tubetalk.llm_labeller(labelling_extract, model=model, usage=usage)
-        summarizer = tubetalk.llm_overall(labelling_extract, model=model, usage=usage)
+    labels = (
+        tubetalk.LLMOptions.from_extractor(
+            labelling_extract, model=model, seconds=llm_seconds, usage=tubetalk.LLMUsage()
+        )
+        if llm
+        else None
+    )
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description:<20}"),
@@ -97,16 +93,7 @@ def analyze(
                 tasks[stage] = progress.add_task(STAGE_LABELS.get(stage, stage), total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        report = tubetalk.analyze(
-            loaded,
-            labeller=labeller,
-            summarizer=summarizer,
-            labeller_name=f"llm:{model or 'default'}" if llm else None,
-            progress=on_progress,
-            k=themes,
-            llm_seconds=llm_seconds if llm_seconds is not None else budget,
-            llm_usage=usage,
-        )
+        report = tubetalk.analyze(loaded, llm=labels, progress=on_progress, k=themes)
     if format is Format.terminal:
         if output:
             with output.open("w", encoding="utf-8") as fh:

@@ -16,7 +16,6 @@ user's: `extract_pantry_items` raises `PantryNotUnderstood` (exit 3) naming the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
@@ -28,6 +27,7 @@ from localgenie.kitchen import pantry, units, vocab
 from localgenie.kitchen.expiry import Location
 from localgenie.kitchen.ingredients import parse_number
 from localgenie.kitchen.pantry import NewItem
+from localgenie.structured import Extractor
 
 # The unit words the model may write: every canonical unit ("fluid ounce") and its short spelling ("g",
 # "tbsp"), which texts use most.  Not every alias: the list is in the prompt, and 150 words cost tiny time.
@@ -88,7 +88,6 @@ class PantryNotUnderstood(SchemaViolation):
     named, never "bad input" for text the user wrote correctly.  ``raw`` is the answer as understood."""
 
 
-ExtractFn = Callable[..., Any]
 _CLAUSE = re.compile(r"[,;\n]|\band\b|\bplus\b")
 _OPENED = re.compile(r"\b(open|opened|started|begun|half[- ]eaten|leftover)", re.I)
 _MONTHS = (
@@ -206,18 +205,17 @@ def _names_unit(clause: str, unit: str) -> bool:
 
 
 def extract_pantry_items(
-    text: str, extract: ExtractFn, *, today: date | None = None, model: str | None = None
+    text: str, extract: Extractor, *, today: date | None = None, model: str | None = None
 ) -> list[NewItem]:
-    """Plain words -> pantry items, with ``extract`` the schema-guided extraction (`localgenie.extract`).
+    """Plain words -> pantry items, with ``extract`` the schema-guided extraction
+    (``localgenie.extract_details``).
 
     Every item is checked as the pantry will check it; an item the pantry would refuse raises
     `PantryNotUnderstood` (the model's mistake: exit 3), naming the item and why.
     """
     if not text.strip():
         raise BadInput("nothing to add: the text is empty")
-    result = extract(text, PantryExtraction, model=model)
-    if not isinstance(result, PantryExtraction):
-        result = PantryExtraction.model_validate(result)
+    result = PantryExtraction.model_validate(extract(text, PantryExtraction, model=model).value)
     today = today or date.today()
     raw = result.model_dump_json(exclude_defaults=True)
     result = held_to_text(result, text)

@@ -23,7 +23,7 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -47,7 +47,7 @@ from localgenie.kitchen.recipe import (
 from localgenie.kitchen.suggest import Filters, Suggestion, suggest
 from localgenie.kitchen.vocab import ingredient_key
 from localgenie.llm import Backend, Message, Usage
-from localgenie.structured import complete_details, load_schema
+from localgenie.structured import Extraction, Partial, Retry, StreamEvent, complete_stream, load_schema
 from localgenie.structured.extract import DEFAULT_MAX_RETRIES
 from localgenie.structured.prompt import describe_schema
 
@@ -86,7 +86,9 @@ SYSTEM = (
 _STEP_NUMBER = re.compile(r"^\s*(?:step\s*)?\d+\s*[.):-]\s*", re.IGNORECASE)
 _REPEATED_WORD = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
 
-EventFn = Callable[[str, str], None]  # (kind, data): kind "status" (a line for people) or "text" (raw JSON)
+# (kind, data): "status" (a line for people), "text" (raw JSON as written), "partial" (the recipe so far,
+# `Partial.as_json` as JSON text: what a page shows while it forms).
+EventFn = Callable[[str, str], None]
 
 
 @dataclass
@@ -114,12 +116,16 @@ def generate_recipe(
     filters: Filters | None = None,
     today: date | None = None,
     on_event: EventFn | None = None,
+    variant: int = 0,
 ) -> GeneratedRecipe:
     """Write, check (repairing, or regenerating once, if needed) and store a recipe for the pantry.
 
-    ``use`` names pantry items the recipe must feature.  Raises `BadInput` for an empty pantry, an item
-    to use that is not in it, or impossible servings; `SchemaViolation` if the model cannot produce a
-    valid recipe at all."""
+    ``use`` names pantry items the recipe must feature.  ``on_event`` hears ``("status", line)``,
+    ``("text", raw JSON chunk)`` and ``("partial", Partial.as_json() as JSON)`` as the recipe forms.
+    ``variant`` > 0 asks again differently (see `complete_stream`): what a "try again" button sends.
+    Raises `BadInput` for an empty pantry, an item to use that is not in it, or impossible servings;
+    `SchemaViolation` if the model cannot produce a valid recipe at all (saying so in words when it
+    got stuck repeating itself)."""
     started = time.perf_counter()
     today = today or date.today()
     emit = on_event or (lambda kind, data: None)
@@ -144,7 +150,7 @@ def generate_recipe(
 
     def write(chat: list[Message], attempt: int) -> tuple[Recipe, str, CheckReport]:
         emit("status", f"writing the recipe (attempt {attempt})")
-        result = complete_details(
+        events = complete_stream(
             chat,
             schema,
             backend=backend,
@@ -154,7 +160,14 @@ def generate_recipe(
             # No prompt-lookup drafts: a new recipe copies little from its prompt, and on the default
             # model the rejected drafts made writing 2.6x slower (95 s vs 36 s for one recipe).
             on_text=lambda chunk: emit("text", chunk),
+            # A small model writing a recipe may list "feta cheese" a dozen times; stop at the third.
+            stop_loops=True,
+            variant=variant,
         )
+        try:
+            result = _follow(events, emit)
+        except SchemaViolation as exc:
+            raise _readable(exc) from exc
         usage.__iadd__(result.usage)
         recipe = _tidy(Recipe.model_validate(result.value), pantry)
         emit("status", "checking it against the pantry")
@@ -198,6 +211,59 @@ def generate_recipe(
         usage=usage,
         seconds=time.perf_counter() - started,
         notes=notes,
+    )
+
+
+def _follow(events: Iterator[StreamEvent], emit: EventFn) -> Extraction[Any]:
+    """Pass the recipe as it forms to ``emit``, and say when an attempt failed and the next starts."""
+    for event in events:
+        if isinstance(event, Partial):
+            emit("partial", json.dumps(event.as_json(), ensure_ascii=False))
+        elif isinstance(event, Retry):
+            emit(
+                "status",
+                f"that try failed ({_problem(event.errors)}): trying again (attempt {event.attempt})",
+            )
+        else:
+            return event
+    raise AssertionError("the stream ended without its result")  # pragma: no cover
+
+
+def _problem(errors: list[tuple[str, str]]) -> str:
+    path, message = errors[0]
+    if "repeating itself" in message:
+        return f"stuck repeating itself in {_where(path)}"
+    return f"{_where(path)}: {message}"
+
+
+def _where(path: str) -> str:
+    """``$.ingredients[3].name`` → "the ingredients"; ``$.steps[2]`` → "step 3": the part a cook sees."""
+    match = re.match(r"^\$\.(\w+)(?:\[(\d+)\])?", path)
+    if match is None:
+        return "the recipe"
+    field, index = match.groups()
+    if field == "steps" and index is not None:
+        return f"step {int(index) + 1}"
+    return "the " + field.replace("_", " ").replace("total time min", "time")
+
+
+def _readable(exc: SchemaViolation) -> SchemaViolation:
+    """The model's failure in a cook's words when it went round in circles (a small model's usual way
+    to fail at a recipe); other failures keep the validator's message."""
+    looped = [(path, message) for path, message in exc.errors if "repeating itself" in message]
+    if not looped:
+        return exc
+    path, message = looped[0]
+    repeated = re.search(r"itself: ('.*?') \d+ times", message)
+    what = f" ({repeated.group(1)} over and over)" if repeated else ""
+    return SchemaViolation(
+        f"the model got stuck repeating itself while writing {_where(path)}{what}, "
+        f"and gave up after {exc.attempts} attempt{'s' if exc.attempts != 1 else ''}: try again "
+        "(each try is written differently), or use a larger model",
+        errors=exc.errors,
+        attempts=exc.attempts,
+        usage=exc.usage,
+        raw=exc.raw,
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from localgenie.errors import BadInput, SchemaViolation
+from localgenie.structured import Extractor
 
 # --- what the LLM fills ----------------------------------------------------------------------------------
 
@@ -236,12 +236,12 @@ class OrderNotUnderstood(SchemaViolation):
 def order_from_text(
     text: str,
     menu: Menu,
-    extract: Callable[..., Any],
+    extract: Extractor,
     *,
     model: str | None = None,
     attempts: int = ATTEMPTS,
 ) -> tuple[Order, PricedOrder]:
-    """Plain words -> `Order` (via ``extract``, i.e. `localgenie.extract`) -> priced by code.
+    """Plain words -> `Order` (via ``extract``, i.e. ``localgenie.extract_details``) -> priced by code.
 
     When code's corrections leave no line although the text names something on the menu, the answer
     has failed: it is asked for once more with ``said`` narrowed to the text's own clauses, then
@@ -257,8 +257,7 @@ def order_from_text(
     dropped: list[str] = []
     for attempt in range(1, attempts + 1):
         schema = order_schema(menu, clauses=None if attempt == 1 else clauses, max_lines=max_lines)
-        result = extract(text, schema, model=model)
-        data = result.model_dump() if isinstance(result, BaseModel) else dict(result)
+        data = dict(extract(text, schema, model=model).value)  # a dict schema: the value is a dict
         said_missing = [str(thing) for thing in data.pop("not_on_menu", None) or []]
         lines, notes = _anchored_lines(text, data.get("lines", []), menu)
         if not lines and named:

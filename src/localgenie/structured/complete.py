@@ -3,27 +3,36 @@
 generate (under the schema's `Constraint`: a token grammar on the embedded
 backend, the server's JSON mode on remote ones) → parse → leave out optional
 fields written as null (`optional.drop_absent`) → complete near-miss formats
-(`formats.normalise`) → validate against the *full* original schema →
-if anything fails, show the model its answer and the validator's message and
-try again, a bounded number of times → `SchemaViolation` listing the failing
-paths, with the last raw answer and the usage.  Invalid data is never returned.
+(`formats.normalise`) → validate against the *full* original schema → given
+the source text, find each value's span in it (`grounding`) and require one
+where the schema says ``"x-grounded": true`` (or for every copied string, with
+``grounded_only``) → if anything fails, show the model its answer and what is
+wrong and try again, a bounded number of times → `SchemaViolation` listing
+the failing paths, with the last raw answer and the usage.  Invalid data is
+never returned.  A returned answer carries each leaf's span and confidence.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ContextOverflow, SchemaViolation
+from ..errors import BadInput, ContextOverflow, SchemaViolation
 from ..llm import Backend, GenerationOptions, Message, Token, Usage, get_backend
+from ..llm.base import Constraint
+from .confidence import Confidence, leaf_confidence
 from .formats import Normalisation, normalise
 from .grammar import json_constraint
+from .grounding import Span, ground, must_ground
 from .optional import drop_absent
+from .partial import Partial, PartialBuilder, Retry
+from .partial import json_path as field_path_text
+from .pointers import json_path, leaves
 from .prompt import retry_messages
 from .schema import Schema, load_schema
 from .validate import schema_errors
@@ -34,16 +43,27 @@ DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_TOKENS = 1024
 RETRY_TEMPERATURE = 0.3  # a retry at temperature 0 with the same prompt would repeat the same mistake
 RAW_KEPT_CHARS = 2000  # of the last answer, on a SchemaViolation
+VARIANT_SEEDS = 1000  # seeds per `variant`: attempts of different variants never share one
 
 
 @dataclass
 class Extraction(Generic[ValueT]):
-    """The result plus what it cost and how it was reached.
+    """The result plus what it cost, how it was reached, where each value came from and how sure it was.
 
     ``attempts`` (1 = no retry), summed ``usage``, the ``raw`` JSON text of the
     answer, the problems of each failed attempt (``failures``), the values code
     completed to their format (``normalised``), and the final answer's
     ``tokens`` (id, log-probability, forced / drafted / sampled).
+
+    Per leaf, keyed by JSON pointer (``/address/city``, ``/items/0/name``; for a
+    Pydantic model, of its JSON form, aliases and all): ``leaves`` the values,
+    ``spans`` the ``(start, end)`` Python-character offsets into the input text
+    the value was read from, or None when it is not in the text (empty when no
+    input text was given: `complete_details` without ``source_text``), and
+    ``confidence`` the probabilities of the value's tokens (`Confidence`: min and
+    mean); a leaf is missing from ``confidence`` when the backend reported no
+    log-probabilities for its tokens.  Optional fields left out by code have no
+    leaf.
     """
 
     value: ValueT
@@ -53,6 +73,23 @@ class Extraction(Generic[ValueT]):
     failures: list[list[tuple[str, str]]] = field(default_factory=list)
     normalised: list[Normalisation] = field(default_factory=list)
     tokens: list[Token] = field(default_factory=list)
+    leaves: dict[str, Any] = field(default_factory=dict)
+    spans: dict[str, Span | None] = field(default_factory=dict)
+    confidence: dict[str, Confidence] = field(default_factory=dict)
+
+    def unsure(self, threshold: float) -> dict[str, Confidence | None]:
+        """The leaves whose weakest token is below ``threshold`` (probability, 0..1), and those with no
+        confidence at all (None: the backend gave no log-probabilities), in the answer's order."""
+        found: dict[str, Confidence | None] = {}
+        for pointer in self.leaves:
+            known = self.confidence.get(pointer)
+            if known is None or known.min < threshold:
+                found[pointer] = known
+        return found
+
+
+StreamEvent = Partial | Retry | Extraction[Any]
+"""What `complete_stream` yields: snapshots of the answer, a retry starting, then the result."""
 
 
 def complete_details(
@@ -64,6 +101,8 @@ def complete_details(
     max_retries: int = DEFAULT_MAX_RETRIES,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     lookup_text: str | None = None,
+    source_text: str | None = None,
+    grounded_only: bool = False,
     on_text: Callable[[str], None] | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
@@ -73,42 +112,181 @@ def complete_details(
 
     ``messages`` must say what to write; the schema is enforced and validated here, and a failed answer
     is shown back to the model with the validator's message, up to ``max_retries`` times.  ``on_text``
-    receives the raw JSON as it is generated (every attempt), for showing progress.
+    receives the raw JSON as it is generated (every attempt), for showing progress; `complete_stream`
+    gives the answer as a growing object instead.
+
+    ``source_text`` is the text the answer is read from: each leaf's span is found in it, and a leaf
+    the schema marks ``"x-grounded": true`` (every string leaf that is not an enum, with
+    ``grounded_only``) that is not in it is a failure like a validation error: retried with a message
+    naming the field, then `SchemaViolation`.
     """
+    events = complete_stream(
+        messages,
+        schema,
+        model=model,
+        backend=backend,
+        max_retries=max_retries,
+        max_tokens=max_tokens,
+        lookup_text=lookup_text,
+        source_text=source_text,
+        grounded_only=grounded_only,
+        on_text=on_text,
+        base_url=base_url,
+        api_key=api_key,
+    )
+    return final_result(events)
+
+
+def final_result(events: Iterator[StreamEvent]) -> Extraction[Any]:
+    """Run a stream to its end and return its `Extraction` (its `SchemaViolation` is raised)."""
+    for event in events:
+        if isinstance(event, Extraction):
+            return event
+    raise AssertionError("a stream of the answer ended without its result")  # pragma: no cover
+
+
+def complete_stream(
+    messages: list[Message],
+    schema: Schema | str | Path | bool | type[BaseModel],
+    *,
+    model: str | None = None,
+    backend: Backend | None = None,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    lookup_text: str | None = None,
+    source_text: str | None = None,
+    grounded_only: bool = False,
+    on_text: Callable[[str], None] | None = None,
+    stop_loops: bool = False,
+    variant: int = 0,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> Iterator[StreamEvent]:
+    """`complete_details`, yielding the answer as it grows: a `Partial` each time a value opens or
+    closes, a `Retry` when an attempt failed and the next starts, and last the validated `Extraction`
+    (or `SchemaViolation`, raised from the iterator).
+
+    The schema and the context size are checked here, before the first item is asked for.
+    ``stop_loops`` ends an attempt as soon as one list holds the same item `LOOP_REPEATS` times (see
+    `PartialBuilder`), for answers whose lists should never repeat (a recipe's ingredients and steps).
+    ``variant`` 0 is the reproducible run (the first attempt greedy, retries sampled); another number
+    samples every attempt with seeds of its own, so a person asking again gets another answer rather
+    than the same one.  Stopping the iteration stops the model at once.
+    """
+    if grounded_only and source_text is None:
+        raise BadInput("grounded_only needs the source_text the values must be found in")
     model_class = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
     json_schema = load_schema(schema)
     constraint = json_constraint(json_schema)
     backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
     check_fits(backend, messages, max_tokens)
+    return _attempts(
+        messages,
+        json_schema,
+        model_class,
+        backend,
+        constraint,
+        max_retries=max_retries,
+        max_tokens=max_tokens,
+        lookup_text=lookup_text,
+        source_text=source_text,
+        grounded_only=grounded_only,
+        on_text=on_text,
+        stop_loops=stop_loops,
+        variant=variant,
+    )
+
+
+def _attempts(
+    messages: list[Message],
+    json_schema: Schema,
+    model_class: type[BaseModel] | None,
+    backend: Backend,
+    constraint: Constraint,
+    *,
+    max_retries: int,
+    max_tokens: int,
+    lookup_text: str | None,
+    source_text: str | None,
+    grounded_only: bool,
+    on_text: Callable[[str], None] | None,
+    stop_loops: bool,
+    variant: int,
+) -> Iterator[StreamEvent]:
     first = list(messages)
     usage = Usage()
     failures: list[list[tuple[str, str]]] = []
     raw = ""
+    wanted = "schema-valid answer"
     for attempt in range(1, max_retries + 2):
         options = GenerationOptions(
             max_tokens=max_tokens,
-            temperature=0.0 if attempt == 1 else RETRY_TEMPERATURE,
-            seed=attempt,
+            temperature=0.0 if attempt == 1 and variant == 0 else RETRY_TEMPERATURE,
+            seed=attempt + VARIANT_SEEDS * variant,
             constraint=constraint,
             lookup_text=lookup_text,
+            logprobs=True,  # for each leaf's confidence; servers that refuse them are asked once
         )
         response = backend.prompt(messages, options)
-        for token in response.tokens():
-            if on_text is not None and token.text:
-                on_text(token.text)
+        builder = PartialBuilder(json_schema, attempt, stop_loops=stop_loops)
+        try:
+            for token in response.tokens():
+                if not token.text:
+                    continue
+                if on_text is not None:
+                    on_text(token.text)
+                partial = builder.feed(token.text)
+                if partial is not None:
+                    yield partial
+                if builder.loop is not None:
+                    break  # what follows a loop is thrown away: stop paying for it
+        finally:
+            if not response.done:  # a loop, or a reader that stopped early: stop the model now
+                response.close()
+        if builder.loop is None and (closed := builder.finish()) is not None:
+            yield closed
         raw = response.text()
         usage += response.usage
-        checked = check_answer(raw, json_schema, model_class, response.finish_reason, max_tokens)
+        problem, wanted = "That JSON does not match the schema", "schema-valid answer"
+        spans: dict[str, Span | None] = {}
+        if builder.loop is not None:
+            checked = CheckedAnswer(None, [builder.loop.error()])
+        else:
+            checked = check_answer(raw, json_schema, model_class, response.finish_reason, max_tokens)
+            where = builder.scanner.path
+            stopped = response.finish_reason in ("repetition", "length")
+            if stopped and where and checked.errors and checked.errors[0][0] == "$":
+                # Say where it stopped ("$.steps[2]"): the model and the person both need to know.
+                checked.errors[0] = (field_path_text(where), checked.errors[0][1])
+        if not checked.errors and source_text is not None:
+            written = {n.pointer if n.pointer != "/" else "": n.written for n in checked.normalised}
+            spans = ground(source_text, checked.data, written)
+            checked.errors = ungrounded(json_schema, checked.data, spans, all_strings=grounded_only)
+            problem, wanted = "Some values of that JSON are not in the text", "answer found in the text"
         if not checked.errors:
-            return Extraction(
-                checked.value, attempt, usage, raw, failures, checked.normalised, list(response.tokens())
+            found = leaves(checked.data)
+            tokens = list(response.tokens())
+            yield Extraction(
+                checked.value,
+                attempt,
+                usage,
+                raw,
+                failures,
+                checked.normalised,
+                tokens,
+                leaves=found,
+                spans=spans,
+                confidence=leaf_confidence(raw, tokens, found),
             )
+            return
         failures.append(checked.errors)
-        messages = retry_messages(first, raw, checked.errors)
+        messages = retry_messages(first, raw, checked.errors, problem=problem)
+        if attempt <= max_retries:
+            yield Retry(attempt + 1, checked.errors)
     last = failures[-1]
     listing = "; ".join(f"{path}: {message}" for path, message in last)
     raise SchemaViolation(
-        f"no schema-valid answer after {len(failures)} attempts ({usage.completion_tokens} tokens); "
+        f"no {wanted} after {len(failures)} attempts ({usage.completion_tokens} tokens); "
         f"last problems: {listing}",
         errors=last,
         attempts=len(failures),
@@ -131,11 +309,33 @@ def check_fits(backend: Backend, messages: list[Message], max_tokens: int) -> No
         )
 
 
+def ungrounded(
+    schema: Schema, data: Any, spans: dict[str, Span | None], *, all_strings: bool = False
+) -> list[tuple[str, str]]:
+    """``(json_path, message)`` for each leaf that must be found in the text (`grounding.must_ground`)
+    and was not."""
+    found = leaves(data)
+    return [
+        (
+            json_path(pointer, data),
+            f"{json.dumps(found[pointer], ensure_ascii=False)} is not in the text: "
+            "copy the value as the text writes it",
+        )
+        for pointer in must_ground(schema, data, all_strings=all_strings)
+        if spans.get(pointer) is None
+    ]
+
+
 @dataclass
 class CheckedAnswer:
+    """A parsed answer: ``value`` (a model instance for a Pydantic schema), ``data`` (its JSON form,
+    optional fields left out and formats completed: what spans and confidence are keyed by), and what
+    is wrong with it."""
+
     value: Any
     errors: list[tuple[str, str]]
     normalised: list[Normalisation] = field(default_factory=list)
+    data: Any = None
 
 
 def check_answer(
@@ -159,10 +359,13 @@ def check_answer(
     value, normalised = normalise(schema, drop_absent(schema, value))
     errors = schema_errors(schema, value)
     if errors or model_class is None:
-        return CheckedAnswer(value, errors, normalised)
+        return CheckedAnswer(value, errors, normalised, value)
     try:
-        return CheckedAnswer(model_class.model_validate(value), [], normalised)
+        return CheckedAnswer(model_class.model_validate(value), [], normalised, value)
     except ValidationError as exc:
         return CheckedAnswer(
-            value, [("$." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()], normalised
+            value,
+            [("$." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()],
+            normalised,
+            value,
         )

@@ -1,20 +1,30 @@
 """Text + schema → data that is valid against the schema, or a clear error.
 
-`extract` / `extract_details` build the extraction prompt and run the
-validate-and-retry loop of `localgenie.structured.complete`.  Invalid data is
-never returned.
+`extract_details` builds the extraction prompt and runs the validate-and-retry
+loop of `localgenie.structured.complete`.  Invalid data is never returned.
+`Extractor` is its shape, the one apps take as a parameter.  The public
+``localgenie.extract`` (schema in any form, logging) is built on it in
+``localgenie.api``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
 from ..errors import BadInput
 from ..llm import Backend, get_backend
-from .complete import DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS, Extraction, complete_details
+from .complete import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_TOKENS,
+    Extraction,
+    StreamEvent,
+    complete_stream,
+    final_result,
+)
 from .prompt import extraction_messages
 from .schema import Schema, load_schema, resolve_local_ref
 
@@ -22,13 +32,12 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_MAX_TOKENS",
     "Extraction",
+    "Extractor",
     "answer_budget",
     "check_text",
-    "extract",
     "extract_details",
+    "extract_stream",
 ]
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # The answer's token budget when the caller sets none: room for every value copied from the text, plus
 # the keys and punctuation the schema needs, with margin.  A fixed 1,024 cut off a complex answer whose
@@ -54,37 +63,24 @@ def check_text(text: object) -> str:
     return text
 
 
-@overload
-def extract(
-    text: str, schema: type[ModelT], *, model: str | None = ..., backend: Backend | None = ..., **kwargs: Any
-) -> ModelT: ...
-@overload
-def extract(
-    text: str,
-    schema: Schema | str | Path | bool,
-    *,
-    model: str | None = ...,
-    backend: Backend | None = ...,
-    **kwargs: Any,
-) -> Any: ...
-def extract(
-    text: str,
-    schema: Schema | str | Path | bool | type[BaseModel],
-    *,
-    model: str | None = None,
-    backend: Backend | None = None,
-    **kwargs: Any,
-) -> Any:
-    """Extract data matching ``schema`` from ``text``.
+class Extractor(Protocol):
+    """What an app asks of the model: ``text`` + ``schema`` → an `Extraction` (or an error).
 
-    ``schema`` is a JSON Schema (dict, JSON text or a file path) or a Pydantic
-    model class; with a model class the result is an instance of it, otherwise
-    the parsed JSON value.  ``model`` names the model (``tiny``, ``default``,
-    a ``.gguf`` path, or the model name on a remote server); ``backend`` passes
-    a backend directly.  Raises `BadInput` for unusable input and
-    `SchemaViolation` when no valid answer came after the retries.
+    `extract_details` here and ``localgenie.extract_details`` are extractors; an app takes one as a
+    parameter, so the same code runs on the embedded model, on a shared backend (the web app's queue,
+    with its own token bounds) or on a scripted answer in tests.  The value is the parsed JSON, an
+    instance for a Pydantic model class; ``usage`` and ``attempts`` say what it cost.
     """
-    return extract_details(text, schema, model=model, backend=backend, **kwargs).value
+
+    def __call__(
+        self,
+        text: str,
+        schema: Schema | type[BaseModel],
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+    ) -> Extraction[Any]: ...
 
 
 def extract_details(
@@ -95,23 +91,67 @@ def extract_details(
     backend: Backend | None = None,
     max_retries: int = DEFAULT_MAX_RETRIES,
     max_tokens: int | None = None,
+    grounded_only: bool = False,
     base_url: str | None = None,
     api_key: str | None = None,
 ) -> Extraction[Any]:
-    """`extract`, returning the `Extraction` record (attempts, usage, raw text, completed formats,
-    token facts).  ``max_tokens`` defaults to a budget sized from the schema and the text."""
+    """Extract data matching ``schema`` from ``text``: the `Extraction` record (value, attempts, usage,
+    raw text, completed formats, token facts, and per leaf its span in ``text`` and its confidence).
+
+    ``schema`` is a JSON Schema (dict, JSON text or a file path) or a Pydantic model class; with a
+    model class the value is an instance of it.  ``model`` names the model (``tiny``, ``default``, a
+    ``.gguf`` path, or the model name on a remote server); ``backend`` passes a backend directly.
+    ``max_tokens`` defaults to a budget sized from the schema and the text.  Raises `BadInput` for
+    unusable input and `SchemaViolation` when no valid answer came after the retries.
+
+    Fields the schema marks ``"x-grounded": true`` must be found in ``text``; ``grounded_only=True``
+    asks that of every string that is not an enum as well (``"x-grounded": false`` exempts a field).  A
+    value that is not in the text is retried with a message naming the field, then `SchemaViolation`.
+    """
+    return final_result(
+        extract_stream(
+            text,
+            schema,
+            model=model,
+            backend=backend,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            grounded_only=grounded_only,
+            base_url=base_url,
+            api_key=api_key,
+        )
+    )
+
+
+def extract_stream(
+    text: str,
+    schema: Schema | str | Path | bool | type[BaseModel],
+    *,
+    model: str | None = None,
+    backend: Backend | None = None,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_tokens: int | None = None,
+    grounded_only: bool = False,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> Iterator[StreamEvent]:
+    """`extract_details` as a stream: `Partial` snapshots of the answer as it grows, a `Retry` when an
+    attempt failed, then the `Extraction` (see `complete_stream`).  Bad input and a bad schema are
+    raised here, before anything is generated."""
     check_text(text)
     json_schema = load_schema(schema)
     backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
     messages = extraction_messages(json_schema, text)
     budget = max_tokens or answer_budget(json_schema, backend.count_tokens(text) or len(text) // 3)
-    return complete_details(
+    return complete_stream(
         messages,
         schema if isinstance(schema, type) else json_schema,
         backend=backend,
         max_retries=max_retries,
         max_tokens=budget,
         lookup_text=text,
+        source_text=text,
+        grounded_only=grounded_only,
     )
 
 

@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .pointers import escape
 from .schema import Schema, resolve_local_ref
 
 DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
@@ -122,9 +123,7 @@ def _walk(root: Schema, node: Any, value: Any, pointer: str, changes: list[Norma
         properties = node.get("properties") if isinstance(node.get("properties"), dict) else {}
         extra = node.get("additionalProperties")
         return {
-            key: _walk(
-                root, properties.get(key, extra), item, f"{pointer}/{_escape(key)}", changes, depth + 1
-            )
+            key: _walk(root, properties.get(key, extra), item, f"{pointer}/{escape(key)}", changes, depth + 1)
             for key, item in value.items()
         }
     if isinstance(value, list):
@@ -161,10 +160,6 @@ def _normalise_string(fmt: str, written: str, pointer: str, changes: list[Normal
     if value != written:
         changes.append(Normalisation(pointer or "/", written, value, "; ".join(reasons)))
     return value
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
 
 
 def format_hint(fmt: str) -> str | None:

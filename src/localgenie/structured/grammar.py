@@ -17,7 +17,7 @@ from ..errors import SchemaError
 from ..llm.base import Constraint
 from .formats import relax_formats
 from .optional import require_with_null
-from .schema import Schema
+from .schema import Schema, plain_subschemas
 
 # oneOf is compiled as anyOf (the grammar cannot count matching branches); the validator checks exclusivity.
 COMPILE_OPTIONS: dict[str, Any] = {
@@ -122,10 +122,36 @@ def generation_schema(schema: Schema) -> Schema:
     completes those afterwards, and the validator checks the original schema.
     """
     result = copy.deepcopy(schema)
+    _drop_annotations(result)
     _close_objects(result)
     require_with_null(result)
     relax_formats(result)
     return result
+
+
+# Genie's own keywords, read by code after generating (`grounding`): kept from grammars and servers,
+# which would at best ignore them.
+GENIE_KEYWORDS = ("x-grounded",)
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_VALUES = ("enum", "const", "default", "examples")
+
+
+def _drop_annotations(node: Any) -> None:
+    """Remove `GENIE_KEYWORDS` in place, wherever a schema stands (never a property that has that name)."""
+    if isinstance(node, list):
+        for item in node:
+            _drop_annotations(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for keyword in GENIE_KEYWORDS:
+        node.pop(keyword, None)
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            for child in value.values():
+                _drop_annotations(child)
+        elif key not in _VALUES:
+            _drop_annotations(value)
 
 
 def _close_objects(node: Any) -> None:
@@ -134,14 +160,5 @@ def _close_objects(node: Any) -> None:
     open_keys = ("additionalProperties", "patternProperties", "unevaluatedProperties", "$ref", *COMBINATORS)
     if "properties" in node and not any(key in node for key in open_keys):
         node["additionalProperties"] = False
-    for key in ("properties", "$defs", "definitions"):
-        children = node.get(key)
-        if isinstance(children, dict):
-            for child in children.values():
-                _close_objects(child)
-    for key in ("items", "additionalProperties", "contains"):
-        _close_objects(node.get(key))
-    prefix = node.get("prefixItems")
-    if isinstance(prefix, list):
-        for child in prefix:
-            _close_objects(child)
+    for child in plain_subschemas(node):
+        _close_objects(child)

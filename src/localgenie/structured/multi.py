@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field, create_model
 
 from ..errors import SchemaError
-from ..llm.base import Backend, GenerationOptions, Message, Response
+from ..llm.base import Backend, GenerationOptions, Message, Response, Token
 from .schema import Schema, load_schema
 
 ITEMS_KEY = "items"
@@ -91,8 +91,9 @@ class ItemLoopGuard:
     answer is ended after the first run (``]}`` closes it, and the validator still checks it).  A text
     that really lists the same item two times in a row keeps both.
 
-    The answer is held back until it is complete (the loop can only be cut before it is shown), so
-    this backend does not stream.
+    The answer streams up to the end of the last item that repeats no earlier one (`ItemScanner.safe`):
+    no cut can reach back before such an item, so what was shown always stays.  An item equal to an
+    earlier one is held back until the list moves on to something new (or ends).
     """
 
     def __init__(self, backend: Backend) -> None:
@@ -106,24 +107,49 @@ class ItemLoopGuard:
     def count_tokens(self, text: str) -> int | None:
         return self._backend.count_tokens(text)
 
-    def _guarded(self, inner: Response, outer: Response) -> Iterator[str]:
+    def _guarded(self, inner: Response, outer: Response) -> Iterator[Token]:
+        """The inner answer's tokens (their log-probabilities feed each leaf's confidence), passed on up
+        to `ItemScanner.safe`; after a cut, those before it and a ``]}`` that code wrote ("forced")."""
         scanner = ItemScanner()
-        stream = iter(inner)
+        stream = inner.tokens()
+        held: list[Token] = []  # tokens not passed on yet
+        sent = 0  # characters passed on
         try:
-            for chunk in stream:
-                cut = scanner.feed(chunk)
+            for token in stream:
+                held.append(token)
+                cut = scanner.feed(token.text)
                 if cut is not None:
                     outer.finish_reason = "stop"
                     if not inner.usage.completion_tokens:  # the backend counts only when it finishes
                         inner.usage.completion_tokens = self._backend.count_tokens(scanner.text) or 0
-                    yield cut
+                    yield from _prefix(held, len(cut) - len(CLOSE) - sent)
+                    yield Token(CLOSE, None, 0.0, "forced")
                     return
+                while held and sent + len(held[0].text) <= scanner.safe:
+                    sent += len(held[0].text)
+                    yield held.pop(0)
             outer.finish_reason = inner.finish_reason
-            yield scanner.text
+            yield from held
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()  # stop the model now (and free it), not when the generator is collected
+
+
+CLOSE = "]}"
+
+
+def _prefix(tokens: list[Token], length: int) -> Iterator[Token]:
+    """The tokens that spell the first ``length`` characters (the last one cut to fit)."""
+    at = 0
+    for token in tokens:
+        if at + len(token.text) <= length:
+            yield token
+            at += len(token.text)
+            continue
+        if at < length:
+            yield Token(token.text[: length - at], None, token.logprob, token.kind)
+        return
 
 
 class ItemScanner:
@@ -138,6 +164,8 @@ class ItemScanner:
         self._start: int | None = None
         self._items: list[str] = []
         self._ends: list[int] = []
+        self._distinct: set[str] = set()
+        self.safe = 0  # the text up to here is kept whatever follows (the end of the last new item)
 
     @property
     def items(self) -> list[str]:
@@ -201,4 +229,9 @@ class ItemScanner:
             if all(part == tail[0] for part in tail):
                 keep = len(items) - (LOOP_REPEATS - 1) * run
                 return self.text[: self._ends[keep - 1]] + "]}"
+        # A cut keeps every item up to the last one that repeats no earlier item (the items it drops
+        # are copies of the ones a run before them), so the text up to a new item's end is safe.
+        if items[-1] not in self._distinct:
+            self._distinct.add(items[-1])
+            self.safe = end
         return None

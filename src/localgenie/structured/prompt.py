@@ -35,10 +35,16 @@ def extraction_messages(schema: Schema, text: str) -> list[Message]:
     return [Message("system", system), Message("user", f"Text:\n<<<\n{text}\n>>>")]
 
 
-def retry_messages(previous: list[Message], answer: str, errors: list[tuple[str, str]]) -> list[Message]:
+def retry_messages(
+    previous: list[Message],
+    answer: str,
+    errors: list[tuple[str, str]],
+    *,
+    problem: str = "That JSON does not match the schema",
+) -> list[Message]:
     """Show the model its last answer and exactly what failed, so the next try can fix it."""
     problems = "\n".join(f"- at {path}: {message}" for path, message in errors)
-    feedback = f"That JSON does not match the schema:\n{problems}\nReply with corrected JSON only."
+    feedback = f"{problem}:\n{problems}\nReply with corrected JSON only."
     shown = answer if len(answer) <= RETRY_ANSWER_CHARS else answer[:RETRY_ANSWER_CHARS] + "…"
     return [*previous, Message("assistant", shown), Message("user", feedback)]
 

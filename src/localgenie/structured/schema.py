@@ -162,6 +162,22 @@ def _refs(node: Any, base: str) -> Iterator[tuple[str, str]]:
             yield from _refs(item, base)
 
 
+def plain_subschemas(node: dict[str, Any]) -> Iterator[Any]:
+    """The subschemas of ``node`` outside combinators: properties, ``$defs`` / ``definitions``,
+    ``items``, ``additionalProperties``, ``contains``, ``prefixItems`` (values that are not schemas
+    too, for the caller to skip).  What the rewrites that close objects and require optional keys
+    walk into; combinators are left alone, where fixing the keys could make a schema unsatisfiable."""
+    for key in ("properties", "$defs", "definitions"):
+        children = node.get(key)
+        if isinstance(children, dict):
+            yield from children.values()
+    for key in ("items", "additionalProperties", "contains"):
+        yield node.get(key)
+    prefix = node.get("prefixItems")
+    if isinstance(prefix, list):
+        yield from prefix
+
+
 def resolve_local_ref(root: Schema, node: dict[str, Any]) -> dict[str, Any]:
     """``node`` with its local ``$ref`` chain (``#``, ``#/$defs/…``) followed and merged with its siblings.
 

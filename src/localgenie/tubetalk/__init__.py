@@ -2,8 +2,8 @@
 
 Stages, one module each: ``sources`` (read) → ``clean`` (normalise, merge copy-paste floods) →
 ``spam`` (filter) → ``sentiment`` + ``intent`` → ``embed`` + ``themes`` → ``labels`` (keyword labeller or
-an LLM via ``localgenie.extract``, quotes checked against real comments) → ``report`` (JSON, Markdown,
-HTML, terminal).  ``pipeline.analyze`` wires them.
+an LLM via an ``Extractor`` such as ``localgenie.extract_details``, quotes checked against real
+comments) → ``report`` (JSON, Markdown, HTML, terminal).  ``pipeline.analyze`` wires them.
 
     from localgenie import tubetalk
     report = tubetalk.analyze(tubetalk.load("comments.jsonl"))
@@ -22,13 +22,14 @@ from .labels import (
     verify_quotes,
 )
 from .models import Comment, LoadStats
-from .pipeline import analyze
+from .pipeline import LLMOptions, analyze
 from .report import print_terminal, to_html, to_json, to_markdown
 from .report_model import LLMUsage, TubeTalkReport
 from .sources import LoadedComments, load, load_url
 
 __all__ = [
     "Comment",
+    "LLMOptions",
     "LLMUsage",
     "LoadStats",
     "LoadedComments",

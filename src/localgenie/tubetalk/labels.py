@@ -2,8 +2,9 @@
 
 The pipeline takes a *labeller* — any ``Callable[[ThemeInput], ThemeSummary]`` — so it runs end to end
 without a model (:func:`keyword_labeller`, deterministic) and with one (:func:`llm_labeller`, built on
-``localgenie.extract``).  Whatever a labeller returns is treated as untrusted: every quote must be a
-verbatim substring of a real comment (:func:`verify_quotes`), otherwise it is dropped.
+an ``Extractor`` such as ``localgenie.extract_details``).  Whatever a labeller returns is treated as
+untrusted: every quote must be a verbatim substring of a real comment (:func:`verify_quotes`), otherwise
+it is dropped.
 
 Comments are data, never instructions: ``extract`` fences its input and tells the model so; here each
 comment is one JSON string literal on its own line (quotes and newlines escaped, the fence defused), so
@@ -22,6 +23,9 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from localgenie.llm import Backend, GenerationOptions, Message, Response, get_backend
+from localgenie.structured import DEFAULT_MAX_RETRIES, Extraction, Extractor, Schema, extract_details
+
 from .report_model import LLMUsage
 
 # One theme's call costs prompt tokens (~40 tok/s with `default` on 2 cores) and generated tokens
@@ -32,7 +36,8 @@ MAX_COMMENT_BYTES = 120
 MAX_OVERALL_THEMES = 8
 # A filled ThemeSummary is 40-60 tokens (the schema bounds every string); the cap is a last guard.  No
 # retry: a retry costs as much again and mostly fails the same way; a failed theme gets keyword labels.
-LLM_OPTIONS: dict[str, Any] = {"max_tokens": 120, "max_retries": 0}
+LLM_MAX_TOKENS = 120
+LLM_MAX_RETRIES = 0
 MIN_QUOTE_CHARS = 4
 MIN_SALVAGED_WORDS = 4
 
@@ -178,9 +183,6 @@ def _first_words(text: str, limit: int = 120) -> str:
 # ---------------------------------------------------------------- LLM
 
 
-Extract = Callable[..., Any]
-
-
 class NoDrafting:
     """A backend that generates without prompt-lookup drafting (``GenerationOptions.lookup_text``).
 
@@ -191,18 +193,15 @@ class NoDrafting:
     quote-heavy answer (78 tokens, 3 long quotes) took 11.4 s with drafting and 6.2 s without.
     """
 
-    def __init__(self, backend: Any) -> None:
+    def __init__(self, backend: Backend) -> None:
         self._backend = backend
         self.info = backend.info
 
-    def prompt(self, messages: Any, options: Any = None) -> Any:
-        from localgenie.llm import GenerationOptions
-
+    def prompt(self, messages: list[Message], options: GenerationOptions | None = None) -> Response:
         return self._backend.prompt(messages, replace(options or GenerationOptions(), lookup_text=None))
 
     def count_tokens(self, text: str) -> int | None:
-        count: int | None = self._backend.count_tokens(text)
-        return count
+        return self._backend.count_tokens(text)
 
 
 # Seconds of LLM time per model for one report, so the 18k-comment CSV stays within the issue's
@@ -213,33 +212,35 @@ LLM_SECONDS = {"tiny": 30.0, "default": 140.0}
 DEFAULT_LLM_SECONDS = 140.0
 
 
-def labelling_extract(text: str, schema: Any, *, model: str | None = None, **options: Any) -> Any:
-    """``localgenie.extract_details`` on ``model``'s backend, without prompt-lookup drafting.
+def labelling_extract(
+    text: str,
+    schema: Schema | type[BaseModel],
+    *,
+    model: str | None = None,
+    max_tokens: int | None = None,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+) -> Extraction[Any]:
+    """``localgenie.extract_details`` on ``model``'s backend, without prompt-lookup drafting: an
+    ``Extractor``.
 
     What the CLI and the bench pass to :func:`llm_labeller`: the answer is checked exactly as
     ``extract`` checks it, and the returned ``Extraction`` carries the token usage.  A caller that
     holds its own backend (the web app's shared model) wraps it in :class:`NoDrafting` the same way.
     """
-    from localgenie.llm import get_backend
-    from localgenie.structured.extract import extract_details
-
-    return extract_details(text, schema, backend=NoDrafting(get_backend(model)), **options)
+    backend = NoDrafting(get_backend(model))
+    return extract_details(text, schema, backend=backend, max_tokens=max_tokens, max_retries=max_retries)
 
 
 SummaryT = TypeVar("SummaryT", bound=BaseModel)
 
 
 def _ask(
-    extract: Extract, prompt: str, schema: type[SummaryT], model: str | None, usage: LLMUsage | None
+    extract: Extractor, prompt: str, schema: type[SummaryT], model: str | None, usage: LLMUsage | None
 ) -> SummaryT:
-    """One LLM call, counted in ``usage``.
-
-    ``extract`` may be ``localgenie.extract`` (returns the value) or ``extract_details`` (returns an
-    ``Extraction`` with token usage); with the latter the tokens are counted too.
-    """
+    """One LLM call, its seconds and tokens counted in ``usage``."""
     started = time.perf_counter()
     try:
-        result = extract(prompt, schema, model=model, **LLM_OPTIONS)
+        result = extract(prompt, schema, model=model, max_tokens=LLM_MAX_TOKENS, max_retries=LLM_MAX_RETRIES)
     except Exception:
         if usage is not None:
             usage.failed += 1
@@ -248,13 +249,11 @@ def _ask(
         if usage is not None:
             usage.calls += 1
             usage.seconds = round(usage.seconds + time.perf_counter() - started, 3)
-    spent = getattr(result, "usage", None)
-    if usage is not None and spent is not None and hasattr(result, "attempts"):
-        usage.prompt_tokens += spent.prompt_tokens
-        usage.cached_prompt_tokens += spent.cached_prompt_tokens
-        usage.completion_tokens += spent.completion_tokens
-    value = result.value if hasattr(result, "attempts") else result
-    return schema.model_validate(value)
+    if usage is not None:
+        usage.prompt_tokens += result.usage.prompt_tokens
+        usage.cached_prompt_tokens += result.usage.cached_prompt_tokens
+        usage.completion_tokens += result.usage.completion_tokens
+    return schema.model_validate(result.value)
 
 
 def clip(text: str, max_bytes: int) -> str:
@@ -419,9 +418,9 @@ def overall_prompt(themes: list[tuple[str, str, int]]) -> str:
 
 
 def llm_labeller(
-    extract: Extract, *, model: str | None = None, usage: LLMUsage | None = None
+    extract: Extractor, *, model: str | None = None, usage: LLMUsage | None = None
 ) -> ThemeLabeller:
-    """A labeller that asks ``extract(prompt, ThemeSummary, model=...)`` (i.e. ``localgenie.extract``).
+    """A labeller that asks ``extract(prompt, ThemeSummary, model=...)`` (e.g. :func:`labelling_extract`).
 
     Calls, tokens and seconds are added to ``usage`` when one is given.
     """
@@ -437,7 +436,7 @@ def llm_labeller(
 
 
 def llm_overall(
-    extract: Extract, *, model: str | None = None, usage: LLMUsage | None = None
+    extract: Extractor, *, model: str | None = None, usage: LLMUsage | None = None
 ) -> OverallSummarizer:
     """The reduce step: one call over the theme labels and summaries (never the comments)."""
 

@@ -22,12 +22,15 @@ from numpy.typing import NDArray
 from pydantic import ValidationError
 
 from localgenie.errors import GenieError
+from localgenie.structured import Extractor
 
 from . import intent as intent_stage
 from . import sentiment as sentiment_stage
 from . import spam as spam_stage
 from .clean import CleanComment, clean_and_dedupe
 from .labels import (
+    DEFAULT_LLM_SECONDS,
+    LLM_SECONDS,
     OverallSummarizer,
     ThemeInput,
     ThemeLabeller,
@@ -35,6 +38,8 @@ from .labels import (
     addresses_the_model,
     keyword_labeller,
     keyword_overall,
+    llm_labeller,
+    llm_overall,
     verify_quotes,
 )
 from .report_model import (
@@ -98,6 +103,46 @@ class _LLMBudget:
         return elapsed + calls * typical <= self.seconds
 
 
+@dataclass(frozen=True)
+class LLMOptions:
+    """The model-dependent stage of `analyze`: who labels the themes, who writes the overall summary,
+    and what they may spend.
+
+    ``max_themes`` and ``seconds`` bound the labeller: once either is used up, the remaining themes
+    (and the overall summary) get the keyword labeller, so a slow model cannot push a run past its
+    time budget.  Themes under :data:`MIN_LLM_THEME_SIZE` comments always do.  ``usage`` is the object
+    the labeller counts its calls and tokens in; it is copied into the report, with the themes the
+    labeller was not asked about.  ``name`` is the report's ``labeller`` (default: the labeller's name).
+    """
+
+    labeller: ThemeLabeller
+    summarizer: OverallSummarizer | None = None
+    name: str | None = None
+    max_themes: int = MAX_LLM_THEMES
+    seconds: float | None = None
+    usage: LLMUsage | None = None
+
+    @classmethod
+    def from_extractor(
+        cls,
+        extract: Extractor,
+        *,
+        model: str | None = None,
+        seconds: float | None = None,
+        usage: LLMUsage | None = None,
+    ) -> LLMOptions:
+        """Labels and the overall summary from ``extract`` on ``model``, named ``llm:<model>``, within
+        ``seconds`` (default: the model's budget in :data:`LLM_SECONDS`)."""
+        name = model or "default"
+        return cls(
+            labeller=llm_labeller(extract, model=model, usage=usage),
+            summarizer=llm_overall(extract, model=model, usage=usage),
+            name=f"llm:{name}",
+            seconds=seconds if seconds is not None else LLM_SECONDS.get(name, DEFAULT_LLM_SECONDS),
+            usage=usage,
+        )
+
+
 class Embedder(Protocol):
     def encode(self, texts: list[str]) -> NDArray[np.float32]: ...
 
@@ -109,24 +154,14 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 def analyze(
     loaded: LoadedComments,
     *,
-    labeller: ThemeLabeller | None = None,
-    summarizer: OverallSummarizer | None = None,
-    labeller_name: str | None = None,
+    llm: LLMOptions | None = None,
     embedder: Embedder | None = None,
     progress: ProgressCallback | None = None,
     k: int | None = None,
-    max_llm_themes: int = MAX_LLM_THEMES,
-    llm_seconds: float | None = None,
-    llm_usage: LLMUsage | None = None,
 ) -> TubeTalkReport:
-    """Run every stage on ``loaded`` comments.  Without ``labeller``, themes get keyword labels.
-
-    ``max_llm_themes`` and ``llm_seconds`` bound what the labeller may spend: once either is used up,
-    the remaining themes (and the overall summary) get the keyword labeller, so a slow model cannot
-    push a run past its time budget.  Themes under :data:`MIN_LLM_THEME_SIZE` comments always do.
-    ``llm_usage`` — the object the labeller counts its calls and tokens in — is copied into the report,
-    with the themes the labeller was not asked about.
-    """
+    """Run every stage on ``loaded`` comments.  Without ``llm`` (`LLMOptions`: the labeller, the
+    summarizer and their budget), themes get keyword labels.  ``k`` fixes the number of themes."""
+    stage_llm = llm or LLMOptions(keyword_labeller)  # keyword labels only: nothing to budget or count
     report_progress = progress or _no_progress
     timings: dict[str, float] = {}
 
@@ -169,17 +204,17 @@ def analyze(
         themes, theme_of = cluster(themable, weights, k=k) if texts else ([], np.zeros(0, dtype=np.int64))
         add_keywords(themes, texts)
 
-    chosen = labeller or keyword_labeller
+    chosen, summarizer, llm_usage = stage_llm.labeller, stage_llm.summarizer, stage_llm.usage
     with stage("labels", total=max(1, len(themes))):
         theme_reports = []
         # Quotes come only from comments that are feedback, never from ones written to an AI.
         pairs = [(c.id, c.text) for c, ai in zip(kept, to_ai, strict=True) if not ai]
-        budget = _LLMBudget(llm_seconds)
+        budget = _LLMBudget(stage_llm.seconds)
         reserve = OVERALL_CALL_COST if summarizer is not None else 0.0
         for done, theme in enumerate(themes, start=1):
             use_llm = (
                 chosen is not keyword_labeller
-                and done <= max_llm_themes
+                and done <= stage_llm.max_themes
                 and len(theme.members) >= MIN_LLM_THEME_SIZE
                 and budget.allows(1 + reserve)
             )
@@ -211,8 +246,7 @@ def analyze(
     return TubeTalkReport(
         source=loaded.source,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        labeller=labeller_name
-        or ("keywords" if labeller is None else str(getattr(labeller, "__name__", "custom"))),
+        labeller="keywords" if llm is None else llm.name or str(getattr(llm.labeller, "__name__", "custom")),
         time_precision=loaded.stats.time_precision,
         counts=counts,
         languages_note=_languages_note(texts),

@@ -48,6 +48,7 @@ from .recipes import (
 from .server import (
     MAX_SCHEMA_TEXT,
     MAX_TEXT,
+    ConfidenceOut,
     ExtractRequest,
     ExtractResponse,
     Health,
@@ -67,6 +68,7 @@ __all__ = [
     "AddItems",
     "Amount",
     "Candidate",
+    "ConfidenceOut",
     "CookRequest",
     "CookResponse",
     "Diet",

@@ -132,6 +132,12 @@ class GenerateRequest(BaseModel):
     diets: list[Diet] = Field(default_factory=list, max_length=5)
     exclude: list[Word] = Field(default_factory=list, max_length=20)
     max_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
+    variant: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="0: the reproducible first try; another number asks again differently (try again)",
+    )
 
 
 class Inspiration(Out):

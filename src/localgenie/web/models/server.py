@@ -67,6 +67,17 @@ class ExtractRequest(BaseModel):
     )
     max_retries: int = Field(default=2, ge=0, le=5)
     max_tokens: int = Field(default=1024, ge=16, le=4096)
+    grounded_only: bool = Field(
+        default=False,
+        description="every copied string (not enums) must be found in the text, as for fields marked "
+        '"x-grounded": true; otherwise 422 naming the field',
+    )
+
+
+class ConfidenceOut(Out):
+    min: float = Field(description="probability of the value's least likely token the model chose")
+    mean: float = Field(description="mean probability of those tokens")
+    tokens: int = Field(description="how many tokens counted (0: the grammar wrote the value alone)")
 
 
 class ExtractResponse(Out):
@@ -75,3 +86,10 @@ class ExtractResponse(Out):
     usage: Usage
     model: str
     seconds: Annotated[float, rounded(3)]
+    spans: dict[str, tuple[int, int] | None] = Field(
+        description="per JSON pointer (/address/city): [start, end] offsets into text in Python "
+        "characters (code points), or null when the value is not in the text"
+    )
+    confidence: dict[str, ConfidenceOut] = Field(
+        description="per JSON pointer; a leaf is missing when the model reported no log-probabilities"
+    )

@@ -1,33 +1,91 @@
 """Schema-guided extraction: ``POST /api/extract`` and the Extract page (runs are kept, so a reload or a
-shared link shows the same result)."""
+shared link shows the same result).
+
+Both also stream (`..streaming`): ``POST /api/extract/stream`` and the page's ``POST /extract/stream``
+answer server-sent events: ``partial`` (the object so far: `localgenie.Partial.as_json`, paths as JSON
+pointers) each time a field opens or completes, ``retry`` when an attempt failed validation and the
+next starts, then the result (``result`` for the API; ``done`` with the kept run's address for the
+page, whose script then shows it) or ``error``.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sse_starlette.sse import EventSourceResponse
 
-from localgenie import Extraction, extract_details, load_schema
+from localgenie import Extraction, Partial, Retry, StreamEvent, extract_details, extract_stream, load_schema
 from localgenie.errors import BadInput, SchemaError, SchemaViolation
+from localgenie.llm import Backend
 from localgenie.structured.extract import check_text
 
 from .. import db
 from ..deps import CSRF, AppState, State, responses
 from ..errors import NotFound
 from ..examples import BY_KEY, EXAMPLES
-from ..models import MAX_SCHEMA_TEXT, MAX_TEXT, ExtractRequest, ExtractResponse
+from ..models import MAX_SCHEMA_TEXT, MAX_TEXT, ConfidenceOut, ExtractRequest, ExtractResponse
 from ..pages import render
+from ..streaming import Channel, Event
 
 api = APIRouter(prefix="/api", tags=["extract"])
 pages = APIRouter(include_in_schema=False, dependencies=CSRF)
 
 
+def _emit_progress(event: StreamEvent, emit: Callable[[str, str], None]) -> Extraction[Any] | None:
+    """Send a snapshot or a retry as an event; the `Extraction` that ends the stream is returned."""
+    if isinstance(event, Partial):
+        emit("partial", json.dumps(event.as_json(), ensure_ascii=False))
+    elif isinstance(event, Retry):
+        errors = [{"path": path, "message": message} for path, message in event.errors]
+        emit("retry", json.dumps({"attempt": event.attempt, "errors": errors}, ensure_ascii=False))
+    else:
+        return event
+    return None
+
+
+def _streamed(
+    text: str,
+    schema: Any,
+    backend: Backend,
+    emit: Callable[[str, str], None],
+    max_retries: int = 2,
+    max_tokens: int = 1024,
+    grounded_only: bool = False,
+) -> Extraction[Any]:
+    """`extract_details` on the model thread, its progress sent as events."""
+    events = extract_stream(
+        text,
+        schema,
+        backend=backend,
+        max_retries=max_retries,
+        max_tokens=max_tokens,
+        grounded_only=grounded_only,
+    )
+    try:
+        for event in events:
+            result = _emit_progress(event, emit)
+            if result is not None:
+                return result
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()  # a client that left (emit raised): stop the model now
+    raise AssertionError("the stream ended without its result")  # pragma: no cover
+
+
 async def run_extraction(
-    state: AppState, text: str, schema: Any, max_retries: int = 2, max_tokens: int = 1024
+    state: AppState,
+    text: str,
+    schema: Any,
+    max_retries: int = 2,
+    max_tokens: int = 1024,
+    grounded_only: bool = False,
 ) -> tuple[Extraction[Any], float]:
     """Check the input here (cheap), then wait for the shared model."""
     check_text(text)
@@ -35,7 +93,12 @@ async def run_extraction(
     started = time.perf_counter()
     result = await state.queue.run(
         lambda backend: extract_details(
-            text, checked, backend=backend, max_retries=max_retries, max_tokens=max_tokens
+            text,
+            checked,
+            backend=backend,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            grounded_only=grounded_only,
         ),
         kind="extract",
     )
@@ -60,15 +123,67 @@ async def run_extraction(
 async def api_extract(body: ExtractRequest, state: State) -> ExtractResponse:
     """Text + JSON Schema → JSON valid against the schema (or an error listing the failing paths)."""
     result, seconds = await run_extraction(
-        state, body.text, body.json_schema, body.max_retries, body.max_tokens
+        state, body.text, body.json_schema, body.max_retries, body.max_tokens, body.grounded_only
     )
+    return _response(result, state.queue.model, seconds)
+
+
+def _response(result: Extraction[Any], model: str, seconds: float) -> ExtractResponse:
     return ExtractResponse(
         value=result.value,
         attempts=result.attempts,
         usage=result.usage,
-        model=state.queue.model,
+        model=model,
         seconds=seconds,
+        spans=result.spans,
+        confidence={pointer: ConfidenceOut.model_validate(c) for pointer, c in result.confidence.items()},
     )
+
+
+@api.post(
+    "/extract/stream",
+    responses=responses(
+        400,
+        413,
+        422,
+        429,
+        say={
+            400: "unusable text",
+            413: "text too long for the model's context",
+            422: "invalid schema",
+        },
+        ok={
+            "content": {"text/event-stream": {}},
+            "description": "events: partial ({attempt, value, complete, partial}: the object so far, "
+            "paths as JSON pointers), retry ({attempt, errors}), then result (as /api/extract answers) "
+            "or error ({status, error, message, errors})",
+        },
+    ),
+)
+async def api_extract_stream(body: ExtractRequest, state: State) -> EventSourceResponse:
+    """`/api/extract`, streamed: the object as it grows, field by field, then the validated result."""
+    check_text(body.text)
+    checked = load_schema(body.json_schema)
+    started = time.perf_counter()
+    channel: Channel[Extraction[Any]] = Channel()
+    future = state.queue.submit(
+        lambda backend: _streamed(
+            body.text,
+            checked,
+            backend,
+            channel.emit,
+            body.max_retries,
+            body.max_tokens,
+            body.grounded_only,
+        ),
+        kind="extract",
+    )
+
+    def last(result: Extraction[Any]) -> Event:
+        out = _response(result, state.queue.model, time.perf_counter() - started)
+        return {"event": "result", "data": out.model_dump_json()}
+
+    return await channel.respond(state.queue, future, last)
 
 
 # ------------------------------------------------------------------ page
@@ -138,19 +253,69 @@ async def extract_submit(
         return _page(request, state, form, None, error=too_long, status=413)
     run = db.ExtractionRun(schema_text=schema_text, text=text, model=state.queue.model)
     try:
-        try:
-            schema = json.loads(schema_text)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(
-                f"the schema is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-            ) from exc
-        result, seconds = await run_extraction(state, text, schema)
-        value = json.dumps(result.value, ensure_ascii=False)
-        run = replace(run, value=value, attempts=result.attempts, seconds=seconds)
-    except SchemaViolation as exc:
-        failures = [{"path": p, "message": m} for p, m in exc.errors]
-        run = replace(run, error=str(exc), failures=failures, attempts=exc.attempts)
-    except BadInput as exc:
-        run = replace(run, error=str(exc))
+        result, seconds = await run_extraction(state, text, _parse_schema(schema_text))
+        run = _succeeded(run, result, seconds)
+    except (SchemaViolation, BadInput) as exc:
+        run = _failed(run, exc)
     run_id = db.add_extraction(state.settings.web_db, run)
     return RedirectResponse(f"/extract/{run_id}", status_code=303)
+
+
+@pages.post("/extract/stream", response_model=None)
+async def extract_stream_page(
+    request: Request,
+    state: State,
+    schema_text: Annotated[str, Form()],
+    text: Annotated[str, Form()],
+) -> EventSourceResponse | RedirectResponse | HTMLResponse:
+    """The page's script: the form's run, streamed, and kept the same way (``done`` gives its address).
+    Input refused before the model is asked is kept and shown at once, as the form does (a redirect)."""
+    too_long = _too_long(schema_text, text)
+    if too_long is not None:
+        form = {"schema_text": schema_text, "text": text}
+        return _page(request, state, form, None, error=too_long, status=413)
+    run = db.ExtractionRun(schema_text=schema_text, text=text, model=state.queue.model)
+    try:
+        checked = load_schema(_parse_schema(schema_text))
+        check_text(text)
+    except BadInput as exc:
+        run_id = db.add_extraction(state.settings.web_db, _failed(run, exc))
+        return RedirectResponse(f"/extract/{run_id}", status_code=303)
+    started = time.perf_counter()
+    channel: Channel[db.ExtractionRun] = Channel()
+
+    def work(backend: Backend) -> db.ExtractionRun:
+        try:
+            result = _streamed(text, checked, backend, channel.emit)
+        except (SchemaViolation, BadInput) as exc:
+            return _failed(run, exc)
+        return _succeeded(run, result, time.perf_counter() - started)
+
+    future = state.queue.submit(work, kind="extract")
+
+    def last(finished: db.ExtractionRun) -> Event:
+        run_id = db.add_extraction(state.settings.web_db, finished)
+        return {"event": "done", "data": json.dumps({"id": run_id, "url": f"/extract/{run_id}"})}
+
+    return await channel.respond(state.queue, future, last)
+
+
+def _parse_schema(schema_text: str) -> Any:
+    try:
+        return json.loads(schema_text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            f"the schema is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+
+
+def _succeeded(run: db.ExtractionRun, result: Extraction[Any], seconds: float) -> db.ExtractionRun:
+    value = json.dumps(result.value, ensure_ascii=False)
+    return replace(run, value=value, attempts=result.attempts, seconds=seconds)
+
+
+def _failed(run: db.ExtractionRun, exc: SchemaViolation | BadInput) -> db.ExtractionRun:
+    if isinstance(exc, SchemaViolation):
+        failures = [{"path": p, "message": m} for p, m in exc.errors]
+        return replace(run, error=str(exc), failures=failures, attempts=exc.attempts)
+    return replace(run, error=str(exc))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -69,7 +70,7 @@ async def api_order(body: models.OrderRequest, state: State) -> models.OrderResp
         raise BadInput("the order text is empty")
     order, priced = await state.queue.run(
         lambda backend: order_from_text(
-            body.text, menu, lambda t, schema, model=None: localgenie.extract(t, schema, backend=backend)
+            body.text, menu, partial(localgenie.extract_details, backend=backend)
         ),
         kind="order",
     )

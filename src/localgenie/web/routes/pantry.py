@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import partial
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -74,12 +75,13 @@ async def parse_items(state: AppState, text: str, mode: str, location: str) -> l
             raise BadInput("nothing to add: the text is empty")
 
         def work(backend: Backend) -> list[NewItem]:
-            def bounded_extract(t: str, schema: Any, model: str | None = None) -> Any:
-                return localgenie.extract(
-                    t, schema, backend=backend, max_tokens=PANTRY_MAX_TOKENS, max_retries=PANTRY_MAX_RETRIES
-                )
-
-            return extract_pantry_items(text, bounded_extract)
+            bounded = partial(
+                localgenie.extract_details,
+                backend=backend,
+                max_tokens=PANTRY_MAX_TOKENS,
+                max_retries=PANTRY_MAX_RETRIES,
+            )
+            return extract_pantry_items(text, bounded)
 
         items = await state.queue.run(work, kind="pantry")
     preview(items)

@@ -14,12 +14,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sse_starlette.sse import EventSourceResponse
 
 import localgenie
 from localgenie import tubetalk
 from localgenie.errors import BadInput
-from localgenie.tubetalk.labels import DEFAULT_LLM_SECONDS, LLM_SECONDS, NoDrafting
+from localgenie.structured import DEFAULT_MAX_RETRIES, Extraction, Schema
+from localgenie.tubetalk.labels import NoDrafting
 from localgenie.tubetalk.pipeline import STAGE_LABELS
 from localgenie.tubetalk.sources import (
     NoTextColumn,
@@ -142,31 +144,12 @@ def tubetalk_handler(state: AppState) -> Handler:
                 index = STAGES.index(stage) if stage in STAGES else len(STAGES) - 1
                 progress(stage, done, total, (index + done / max(total, 1)) / len(STAGES))
 
-            labeller: Any = None
-            summarizer: Any = None
-            model = state.queue.model
-            if params.get("llm"):
-
-                def shared_extract(text: str, schema: Any, **kwargs: Any) -> Any:
-                    kwargs.pop("model", None)
-                    return state.queue.run_sync(
-                        lambda backend: localgenie.extract(
-                            text, schema, backend=NoDrafting(backend), **kwargs
-                        ),
-                        kind="theme label",
-                    )
-
-                labeller = tubetalk.llm_labeller(shared_extract)
-                summarizer = tubetalk.llm_overall(shared_extract)
             report = tubetalk.analyze(
                 loaded,
-                labeller=labeller,
-                summarizer=summarizer,
-                labeller_name=f"llm:{model}" if params.get("llm") else None,
+                llm=_shared_model_labels(state) if params.get("llm") else None,
                 embedder=state.settings.embedder,
                 progress=on_progress,
                 k=params.get("themes"),
-                llm_seconds=LLM_SECONDS.get(model, DEFAULT_LLM_SECONDS),
             )
             return report.model_dump_json()
         finally:
@@ -174,6 +157,27 @@ def tubetalk_handler(state: AppState) -> Handler:
                 path.unlink(missing_ok=True)
 
     return run
+
+
+def _shared_model_labels(state: AppState) -> tubetalk.LLMOptions:
+    """Theme labels from the app's one model, each call waiting its turn in the queue (no drafting)."""
+
+    def shared_extract(
+        text: str,
+        schema: Schema | type[BaseModel],
+        *,
+        model: str | None = None,  # the queue's model answers, whatever is asked
+        max_tokens: int | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+    ) -> Extraction[Any]:
+        return state.queue.run_sync(
+            lambda backend: localgenie.extract_details(
+                text, schema, backend=NoDrafting(backend), max_tokens=max_tokens, max_retries=max_retries
+            ),
+            kind="theme label",
+        )
+
+    return tubetalk.LLMOptions.from_extractor(shared_extract, model=state.queue.model)
 
 
 def _report(state: AppState, job_id: str) -> tubetalk.TubeTalkReport:

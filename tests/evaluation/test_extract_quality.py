@@ -7,6 +7,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from localgenie.evaluation import leaves
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import extract_quality
@@ -40,7 +42,13 @@ def test_one_task_on_the_tiny_model_records_cost_and_outcome(tiny: Any) -> None:
     assert record["tp"] + record["fn"] == 5  # the expected reading has five leaves
     assert record["ok"] == result.correct
     if record["error_type"] is None:
-        assert record["schema_valid"] and record["attempt_outcomes"][-1] == "valid"
+        assert record["schema_valid"] and record["attempt_outcomes"][-1] in ("valid", "completed")
+    # Per leaf: the five expected ones first, each with its grounding and (embedded model) confidence.
+    assert [leaf["pointer"] for leaf in record["leaves"][:5]] == list(leaves(task["expected"]))
+    if record["error_type"] is None:
+        answered = [leaf for leaf in record["leaves"] if leaf["answered"]]
+        assert answered and all(leaf["min"] is not None for leaf in answered)
+        assert 0 <= record["grounding_seconds"] < record["seconds"]
 
 
 def test_an_expect_error_task_is_right_only_when_the_extractor_refuses(tiny: Any) -> None:

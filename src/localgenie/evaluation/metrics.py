@@ -27,48 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..structured.pointers import leaves, prune
+
 LEVEL_ORDER = ("simple", "medium", "complex")
-
-
-def prune(value: Any) -> Any:
-    """``value`` without ``None`` members and empty containers (recursively); ``None`` if nothing is left."""
-    if isinstance(value, dict):
-        kept = {key: prune(child) for key, child in value.items()}
-        kept = {key: child for key, child in kept.items() if child is not None}
-        return kept or None
-    if isinstance(value, list):
-        # Items keep their positions: a null inside a list is an item, not an absent field.
-        items = [prune(child) for child in value]
-        return items if any(item is not None for item in items) else None
-    return value
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def leaves(value: Any) -> dict[str, Any]:
-    """Every leaf of ``value`` by JSON pointer (RFC 6901); nulls and empty containers are absent.
-
-    >>> leaves({"name": "Ann", "address": {"city": "Oslo"}, "tags": [], "note": None})
-    {'/name': 'Ann', '/address/city': 'Oslo'}
-    """
-    found: dict[str, Any] = {}
-    _collect(prune(value), "", found)
-    return found
-
-
-def _collect(value: Any, pointer: str, found: dict[str, Any]) -> None:
-    if value is None:
-        return
-    if isinstance(value, dict):
-        for key, child in value.items():
-            _collect(child, f"{pointer}/{_escape(str(key))}", found)
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            _collect(child, f"{pointer}/{index}", found)
-    else:
-        found[pointer] = value
 
 
 def same_leaf(expected: Any, got: Any) -> bool:
@@ -138,7 +99,7 @@ class TaskResult:
     """
 
     id: str
-    level: str
+    group: str
     expected: Any
     got: Any = None
     error: str | None = None
@@ -164,8 +125,8 @@ class TaskResult:
 
 
 def summarise(results: Iterable[TaskResult]) -> dict[str, dict[str, Any]]:
-    """Figures per level (``simple``, ``medium``, ``complex``, then any other in first-seen order) and
-    ``overall``.
+    """Figures per group (the benchmark's levels ``simple``, ``medium``, ``complex`` first, then any
+    other group — `genie eval` groups by schema — in first-seen order) and ``overall``.
 
     Each group: ``tasks``, ``exact_match`` (share correct), ``field_f1`` / ``precision`` / ``recall``
     (micro, over leaves, ``expect_error`` tasks excluded), ``tp`` / ``fp`` / ``fn``, ``schema_valid``
@@ -173,9 +134,9 @@ def summarise(results: Iterable[TaskResult]) -> dict[str, dict[str, Any]]:
     kind), ``median_seconds``, ``p90_seconds``, ``mean_attempts`` and ``expect_error_tasks``.
     """
     everything = list(results)
-    seen = list(dict.fromkeys(r.level for r in everything))
+    seen = list(dict.fromkeys(r.group for r in everything))
     levels = [lvl for lvl in LEVEL_ORDER if lvl in seen] + [lvl for lvl in seen if lvl not in LEVEL_ORDER]
-    groups = {lvl: _group([r for r in everything if r.level == lvl]) for lvl in levels}
+    groups = {lvl: _group([r for r in everything if r.group == lvl]) for lvl in levels}
     groups["overall"] = _group(everything)
     return groups
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from localgenie.evaluate import leaves
+from localgenie.evaluation import leaves
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
@@ -44,6 +44,7 @@ def test_enough_tasks_and_schemas_at_every_level(tasks: list[dict[str, Any]]) ->
             "expected",
             "expect_error",
             "tags",
+            "forms",
         }
 
 

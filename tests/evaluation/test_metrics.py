@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from localgenie.evaluate import TaskResult, exact_match, f1, field_scores, leaves, percentile, summarise
+from localgenie.evaluation import TaskResult, exact_match, f1, field_scores, leaves, percentile, summarise
 
 INVOICE = {
     "number": "INV-7",
