@@ -114,3 +114,46 @@ def test_a_truncated_model_file_is_exit_code_4(tmp_path: Path) -> None:
     result = genie("extract", "-m", str(truncated), "-s", PERSON, "text")
     assert result.returncode == 4
     assert b"truncated" in result.stderr
+
+
+NESTED = {
+    "type": "object",
+    "properties": {
+        "lines": {
+            "type": "array",
+            "minItems": 2,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "item": {"type": "string"},
+                    "size": {"enum": ["small", "medium", "large"]},
+                    "note": {"type": "string"},
+                },
+                "required": ["item", "size"],
+            },
+        }
+    },
+    "required": ["lines"],
+}
+
+
+def test_verbose_shows_the_last_raw_answer_of_a_failed_nested_extraction(tmp_path: Path) -> None:
+    """Issue 18 item 4: a nested schema failing on tiny left nothing to debug with.  16 tokens cannot
+    hold two order lines, so every attempt is cut off: exit 3, and --verbose shows what was written."""
+    schema = tmp_path / "order.json"
+    schema.write_text(json.dumps(NESTED))
+    text = "Two large pepperoni pizzas, one small salad without onions."
+    args = ("extract", "-m", "tiny", "-s", str(schema), "--max-tokens", "16", "--max-retries", "1")
+    verbose = genie(*args, "--verbose", text)
+    stderr = verbose.stderr.decode()
+    assert verbose.returncode == 3, stderr
+    assert "cut off at 16 tokens" in stderr and verbose.stdout == b""
+    assert "2 attempt(s)" in stderr and "output tokens" in stderr
+    shown = stderr.split("last answer (", 1)[1].split("\n", 1)
+    assert shown[1].startswith('{"lines":[{"item":"')  # the model's own text, unchanged by rich markup
+    quiet = genie(*args, text)
+    assert quiet.returncode == 3 and "last answer" not in quiet.stderr.decode()
+    batch = genie(*args, "--verbose", "--json-lines", "-", stdin=text.encode())
+    assert batch.returncode == 3
+    assert "line 1: no schema-valid answer" in batch.stderr.decode()
+    assert '  last answer: {"lines":[{"item":"' in batch.stderr.decode()  # per failed line, bounded

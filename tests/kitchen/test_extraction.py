@@ -8,14 +8,22 @@ from typing import Any
 
 import pytest
 
-from localgenie.errors import BadInput
-from localgenie.kitchen import pantry
+from localgenie.errors import BadInput, SchemaViolation
+from localgenie.kitchen import pantry, units
+from localgenie.kitchen.expiry import LOCATIONS
 from localgenie.kitchen.extraction import (
+    MAX_ITEMS,
+    UNIT_WORDS,
     PantryExtraction,
     PantryItemDraft,
+    PantryNotUnderstood,
     drafts_to_items,
     extract_pantry_items,
+    held_to_text,
 )
+from localgenie.structured import Extractor, schema_errors
+from localgenie.structured.grammar import json_constraint
+from localgenie.structured.schema import load_schema
 from tests.structured.scripted import answering
 
 TODAY = date(2026, 3, 10)
@@ -97,3 +105,108 @@ def test_nothing_found_and_bad_values_from_the_model_stop_before_the_pantry(conn
     with pytest.raises(BadInput, match="positive"):
         pantry.add_items(conn, items, today=TODAY)
     assert pantry.list_items(conn) == []
+
+
+# --- issue 18 item 2: "a dozen eggs, half a bag of spinach, feta I opened yesterday" on tiny gave exit 2
+# "unknown unit 'fridge'" (the web: "unknown unit 'chicken'"): the model's slip reported as bad input.
+
+ISSUE_TEXT = "a dozen eggs, half a bag of spinach, feta I opened yesterday"
+
+
+def _answer(**item: Any) -> dict[str, Any]:
+    return {"items": [{"name": "eggs", **item}]}
+
+
+def _enums(node: Any) -> list[Any]:
+    """Every ``enum`` list in ``node``, however deep in ``anyOf`` branches."""
+    if isinstance(node, dict):
+        own = [node["enum"]] if "enum" in node else []
+        return own + [e for branch in node.get("anyOf", []) for e in _enums(branch)]
+    return []
+
+
+def test_units_and_places_are_closed_lists_in_the_schema_the_model_answers_under() -> None:
+    schema = load_schema(PantryExtraction)
+    generating = json_constraint(schema).json_schema  # what the grammar is compiled from
+    item = generating["$defs"]["PantryItemDraft"]["properties"]
+    assert _enums(item["unit"]) == [list(UNIT_WORDS)]  # beside null (and "null": optional.py)
+    assert _enums(item["location"]) == [list(LOCATIONS)]
+    for word in ("fridge", "chicken", "dozens", "bags of"):
+        assert schema_errors(schema, _answer(unit=word)), word
+    assert schema_errors(schema, _answer(location="garage"))
+    assert schema_errors(schema, _answer(unit="bag", location="freezer")) == []
+    # Every word the model may write is one the pantry takes.
+    assert all(units.normalize_unit(word) for word in UNIT_WORDS)
+    assert {"bag", "g", "gram", "lb", "cup", "can", "bunch", "fluid ounce"} <= set(UNIT_WORDS)
+
+
+def test_the_answer_is_bounded_by_the_schema() -> None:
+    schema = load_schema(PantryExtraction)
+    assert schema_errors(schema, {"items": [{"name": "egg"}] * (MAX_ITEMS + 1)})
+    for bad in (
+        {"name": "x" * 61},
+        {"name": ""},
+        {"name": "eggs", "quantity": 0},
+        {"name": "eggs", "quantity": 1e9},
+    ):
+        assert schema_errors(schema, {"items": [bad]}), bad
+    assert schema_errors(schema, _answer(opened_days_ago=-1))
+    assert schema_errors(schema, _answer(expires="next tuesday"))
+
+
+def _answering(answer: PantryExtraction) -> Extractor:
+    return answering(lambda text, schema, model=None: answer)
+
+
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [
+        (PantryExtraction(items=[]), "no food items"),
+        (
+            PantryExtraction(
+                items=[PantryItemDraft(name="eggs"), PantryItemDraft(name="feta", expires="1980-01-01")]
+            ),
+            "item 2 ('feta')",
+        ),
+        (PantryExtraction(items=[PantryItemDraft(name="  ")]), "item 1"),
+    ],
+)
+def test_a_slip_the_schema_cannot_stop_is_the_models_exit_3_naming_the_item(
+    answer: PantryExtraction, named: str
+) -> None:
+    text = "a dozen eggs, feta that expires 1980-01-01"
+    with pytest.raises(PantryNotUnderstood) as caught:
+        extract_pantry_items(text, _answering(answer), today=TODAY)
+    error = caught.value
+    assert isinstance(error, SchemaViolation) and not isinstance(error, BadInput)
+    assert error.exit_code == 3 and named in str(error) and "model" in str(error)
+    assert error.raw.startswith('{"items":[')  # the answer as understood, for debugging
+
+
+def test_the_users_own_empty_text_is_still_bad_input() -> None:
+    with pytest.raises(BadInput, match="the text is empty"):
+        extract_pantry_items("  ", _answering(ISSUE_EXAMPLE), today=TODAY)
+
+
+def test_what_the_text_does_not_say_is_taken_out_of_the_answer() -> None:
+    """tiny's answer to the issue's text: "a dozen eggs" as 12 bags, opened, expiring 2022-01-01."""
+    answer = PantryExtraction(
+        items=[
+            PantryItemDraft(name="a dozen eggs", quantity=12, unit="bag", opened=True, expires="2022-01-01"),
+            PantryItemDraft(name="spinach", quantity=0.5, unit="bag", opened=True),
+            PantryItemDraft(name="feta", unit="g", opened=True, opened_days_ago=1),
+        ]
+    )
+    held = held_to_text(answer, ISSUE_TEXT).items
+    assert [(d.unit, d.opened, d.opened_days_ago, d.expires) for d in held] == [
+        (None, False, None, None),
+        ("bag", False, None, None),
+        (None, True, 1, None),
+    ]
+    stated = held_to_text(
+        PantryExtraction(items=[PantryItemDraft(name="milk", unit="l", expires="2026-03-14")]),
+        "2 l milk, best before 2026-03-14",
+    )
+    assert (stated.items[0].unit, stated.items[0].expires) == ("l", "2026-03-14")
+    items = extract_pantry_items(ISSUE_TEXT, _answering(answer), today=TODAY)
+    assert items[0].expires is None and not items[0].opened  # FoodKeeper estimates it instead

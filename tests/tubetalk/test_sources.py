@@ -12,7 +12,14 @@ import pytest
 
 from localgenie.errors import BackendError, BadInput
 from localgenie.tubetalk import load
-from localgenie.tubetalk.sources import load_url, parse_count, youtube_video_id
+from localgenie.tubetalk.sources import (
+    NoTextColumn,
+    check_csv_columns,
+    likely_text_column,
+    load_url,
+    parse_count,
+    youtube_video_id,
+)
 from tests.tubetalk.tubetalk_helpers import composed_comments, offline, route_requests_through, write_jsonl
 
 
@@ -262,3 +269,19 @@ def test_format_is_read_from_the_content_not_the_extension(
     path.write_text(json.dumps({"comments": composed_comments(1)}, indent=indent))
     loaded = load(path)
     assert len(loaded.comments) == 16 and loaded.stats.skipped == {}
+
+
+def test_a_missing_text_column_lists_the_header_and_can_be_checked_before_reading(tmp_path: Path) -> None:
+    """The web form offers the header as a select (issue 18 item 10): the error carries it."""
+    path = tmp_path / "c.csv"
+    path.write_text("id;Words;Who\n1;a long comment about the audio;ann\n2;too quiet;bob\n")
+    with pytest.raises(NoTextColumn) as caught:
+        check_csv_columns(path)
+    assert caught.value.columns == ["id", "Words", "Who"]
+    assert likely_text_column(path) == "Words"  # the column of prose
+    check_csv_columns(path, {"text": "words"})  # names match case-insensitively, as in load
+    with pytest.raises(BadInput, match="no column 'Nope'"):
+        check_csv_columns(path, {"text": "Nope"})
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text('{"text": "hi", "cid": "a"}\n')
+    check_csv_columns(jsonl)  # not a CSV: nothing to check

@@ -383,3 +383,58 @@ def test_confirm_step_edits_amount_unit_and_place(page: Any) -> None:
     assert rows["eggs"].locator("td:nth-child(2)").inner_text() == "10 piece"
     assert rows["milk"].locator("td:nth-child(2)").inner_text() == "750 milliliter"
     assert rows["milk"].locator("td:nth-child(3)").inner_text() == "freezer"
+
+
+def test_tubetalk_form_asks_for_the_comment_column_of_a_csv(page: Any, tmp_path: Path) -> None:
+    """Issue 18 item 10: a CSV without a usual comment column named a CLI flag; the form asks instead."""
+    odd = tmp_path / "remarks.csv"
+    odd.write_bytes((FIXTURES / "comments.csv").read_bytes().replace(b"DATE,CONTENT", b"DATE,Remarks", 1))
+    page.goto("/tubetalk")
+    page.set_input_files("#file", str(odd))
+    page.click("#analyse-btn")
+    page.wait_for_selector("#text-column")
+    assert "--column" not in page.inner_text("main")
+    options = page.locator("#text-column option").all_inner_texts()
+    assert options == ["COMMENT_ID", "AUTHOR", "DATE", "Remarks"]
+    assert page.input_value("#text-column") == "Remarks"
+    page.select_option("#text-column", "AUTHOR")
+    page.select_option("#text-column", "Remarks")
+    page.click("#pick-btn")
+    page.wait_for_url("**/tubetalk/jobs/*")
+    page.wait_for_selector("#report", timeout=90_000)
+    assert page.get_attribute("#job", "data-status") == "done"
+    assert "remarks.csv" in page.inner_text("h1")
+
+
+def test_tubetalk_report_is_shown_whole_with_legends_and_a_download(page: Any) -> None:
+    """Issue 18 item 13: the report sat in a small scrolling frame, its time chart without a legend."""
+    page.goto("/tubetalk")
+    page.set_input_files("#file", str(FIXTURES / "comments.csv"))
+    page.click("#analyse-btn")
+    page.wait_for_url("**/tubetalk/jobs/*")
+    page.wait_for_selector("#report", timeout=90_000)
+    page.wait_for_function(
+        """() => { const f = document.getElementById('report'); const d = f.contentDocument;
+                   return d && d.readyState === 'complete' && d.querySelector('h1')
+                          && f.clientHeight >= d.documentElement.scrollHeight; }"""
+    )
+    frame = page.locator("#report").element_handle().content_frame()
+    assert (
+        frame.evaluate("document.documentElement.scrollHeight - window.innerHeight") <= 0
+    )  # no inner scroll
+    viewport = page.viewport_size
+    assert (
+        page.evaluate("document.getElementById('report').clientHeight") > viewport["height"]
+    )  # the page scrolls
+    assert frame.locator("svg.time g.legend text").all_text_contents() == ["positive", "neutral", "negative"]
+    assert frame.locator("svg.time text.bucket").count() >= 2
+    assert frame.locator("svg .axis-label").count() == 5  # time: count and period; three bar charts
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "tubetalk-report.png"), full_page=True)
+    with page.expect_download() as info:
+        page.click("#download-report")
+    download = info.value
+    assert download.suggested_filename.startswith("tubetalk-report-")
+    assert download.suggested_filename.endswith(".html")
+    saved = Path(download.path()).read_text(encoding="utf-8")
+    assert "<h1>TubeTalk report</h1>" in saved and 'class="legend"' in saved and "<script" not in saved

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from localgenie.kitchen import corpus, db
+from localgenie.kitchen import corpus, db, units
 from localgenie.web import WebSettings
 from tests.web.conftest import make_client
 from tests.web.helpers import FakeBackend, factory
@@ -269,3 +269,44 @@ def test_confirm_step_edits_quantity_unit_and_place_too(client: TestClient) -> N
         "milliliter",
         "pantry",
     )
+
+
+ISSUE_TEXT = "a dozen eggs, half a bag of spinach, feta I opened yesterday"
+
+
+def test_plain_words_the_model_got_wrong_are_its_failure_not_bad_input(settings: WebSettings) -> None:
+    """Issue 18 item 2 in the web: the plain-words add said "unknown unit 'chicken'" (400, bad input)."""
+    backend = FakeBackend(json.dumps({"items": []}))
+    with make_client(settings, backend_factory=factory(backend)) as client:
+        token = _csrf(client)
+        page = client.post("/kitchen/add", data={"text": ISSUE_TEXT, "mode": "model", "csrf_token": token})
+        assert page.status_code == 422
+        shown = html.unescape(page.text)
+        assert 'id="add-error"' in page.text and "the model's answer is unusable: no food items" in shown
+        assert ISSUE_TEXT in shown  # the text is kept, to try again
+        api = client.post("/api/pantry/parse", json={"text": ISSUE_TEXT})
+        assert api.status_code == 422 and api.json()["error"] == "PantryNotUnderstood"
+        # Half an answer is shown with what it left out, never stored in silence.
+        backend.answer = json.dumps({"items": [{"name": "a dozen eggs", "quantity": 12, "unit": "bag"}]})
+        draft = client.post("/kitchen/add", data={"text": ISSUE_TEXT, "mode": "model", "csrf_token": token})
+        assert draft.status_code == 200 and "/kitchen/drafts/" in str(draft.url)
+        missed = html.unescape(re.search(r'id="missed">(.*?)</p>', draft.text, re.S).group(1))  # type: ignore[union-attr]
+        assert "“half a bag of spinach”; “feta I opened yesterday”" in missed
+        assert 'name="unit-0" id="unit-0" value=""' in draft.text  # "bag" is not what the text says of eggs
+
+
+def test_plain_words_add_on_tiny_is_a_draft_or_the_models_failure(settings: WebSettings) -> None:
+    """The same text read by the real tiny: a draft to confirm, or 422 naming the model's slip; never 400."""
+    with make_client(settings) as client:
+        page = client.post(
+            "/kitchen/add",
+            data={"text": ISSUE_TEXT, "mode": "model", "csrf_token": _csrf(client)},
+            follow_redirects=False,
+        )
+        assert page.status_code in (303, 422), page.text
+        if page.status_code == 422:
+            assert "the model" in html.unescape(page.text)
+        else:
+            draft = client.get(page.headers["location"]).text
+            for unit in re.findall(r'name="unit-\d+" id="unit-\d+" value="([^"]*)"', draft):
+                assert unit == "" or units.lookup(unit), unit

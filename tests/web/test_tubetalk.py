@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 from fastapi.testclient import TestClient
@@ -91,6 +92,59 @@ def test_bad_uploads_and_sources_are_refused(client: TestClient) -> None:
         assert client.get(f"/api/tubetalk/jobs/{job_id}/report").status_code == 400
     assert client.get("/api/tubetalk/jobs/nope").status_code == 404
     assert client.get("/api/jobs/nope/events").status_code == 404
+
+
+# Issue 18 item 10: a CSV whose comment column has an unusual name told the web user to use a CLI flag.
+ODD = COMMENTS.replace(b"COMMENT_ID,AUTHOR,DATE,CONTENT", b"COMMENT_ID,AUTHOR,DATE,Remarks", 1)
+
+
+def _csrf(client: TestClient) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/tubetalk").text)
+    assert match
+    return match.group(1)
+
+
+def test_the_form_asks_which_column_holds_the_comments(client: TestClient, settings: WebSettings) -> None:
+    token = _csrf(client)
+    form = {"csrf_token": token, "themes": "4"}
+    page = client.post("/tubetalk", data=form, files={"file": ("odd.csv", ODD, "text/csv")})
+    assert page.status_code == 400
+    assert "--column" not in page.text and "pick the column that holds the comments" in page.text
+    options = re.findall(r'<option value="([^"]+)"( selected)?>', page.text)
+    assert [name for name, _ in options] == ["COMMENT_ID", "AUTHOR", "DATE", "Remarks"]
+    assert [name for name, chosen in options if chosen] == ["Remarks"]  # the prose column, guessed
+    kept = re.search(r'name="upload" value="([0-9a-f]{32})"', page.text)
+    assert kept and (settings.upload_dir / f"{kept.group(1)}.pending").is_file()
+    assert 'name="themes" value="4"' in page.text
+    # Picking the column starts the job on the kept upload: nothing is sent again.
+    started = client.post(
+        "/tubetalk",
+        data=form | {"upload": kept.group(1), "upload_name": "odd.csv", "text_column": "Remarks"},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text
+    job_id = started.headers["location"].rsplit("/", 1)[1]
+    job = wait_for_job(lambda: client.get(f"/api/tubetalk/jobs/{job_id}").json())
+    assert job["status"] == "done", job
+    report = client.get(f"/api/tubetalk/jobs/{job_id}/report").json()
+    assert report["source"] == "odd.csv" and report["counts"]["spam"] == 2 and len(report["themes"]) == 4
+    assert list(settings.upload_dir.iterdir()) == []
+    gone = client.post("/tubetalk", data=form | {"upload": kept.group(1), "text_column": "Remarks"})
+    assert gone.status_code == 400 and "upload it again" in gone.text
+
+
+def test_the_api_takes_the_column_and_says_which_field_names_it(client: TestClient) -> None:
+    files = {"file": ("odd.csv", ODD, "text/csv")}
+    failed = client.post("/api/tubetalk/jobs", files=files, data={"themes": "4"})
+    job = wait_for_job(lambda: client.get(f"/api/tubetalk/jobs/{failed.json()['id']}").json())
+    assert job["status"] == "failed" and "text_column field" in str(job["error"])
+    assert "--column" not in str(job["error"])
+    wrong = client.post("/api/tubetalk/jobs", files=files, data={"text_column": "Nope"})
+    assert wrong.status_code == 400 and "no column 'Nope'" in wrong.json()["message"]
+    named = client.post("/api/tubetalk/jobs", files=files, data={"themes": "4", "text_column": "remarks"})
+    assert named.status_code == 202
+    job = wait_for_job(lambda: client.get(f"/api/tubetalk/jobs/{named.json()['id']}").json())
+    assert job["status"] == "done"
 
 
 def test_llm_labels_come_from_the_servers_one_model(settings: WebSettings) -> None:

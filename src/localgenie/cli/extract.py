@@ -26,8 +26,9 @@ from rich.text import Text
 
 from ..api import ResolvedSchema, extract_details, extract_stream, resolve
 from ..errors import BadInput, LowConfidence, SchemaViolation
-from ..llm import Backend, get_backend
+from ..llm import Backend, Usage, get_backend
 from ..structured import DEFAULT_MAX_RETRIES, Extraction, Partial, Retry, StreamEvent
+from ..structured.complete import RAW_KEPT_CHARS
 from ..structured.partial import json_path
 from .batch import error_record, progress_bar, read_lines
 
@@ -128,7 +129,13 @@ def extract_command(
         ),
     ] = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Report attempts, tokens and time on stderr.")
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Report attempts, tokens and time on stderr; when no valid answer came, the last raw "
+            "answer too.",
+        ),
     ] = False,
 ) -> None:
     if not schema:
@@ -153,7 +160,12 @@ def extract_command(
     assert source is not None
     backend = get_backend(model, base_url=base_url, api_key=api_key)
     started = time.perf_counter()
-    result = _run_streamed(source, run, backend) if stream else run.extract(source, backend)
+    try:
+        result = _run_streamed(source, run, backend) if stream else run.extract(source, backend)
+    except SchemaViolation as error:
+        if verbose:
+            _report_failure(error, time.perf_counter() - started)
+        raise
     print(json.dumps(run.output(result), ensure_ascii=False))
     if verbose:
         _report(result, time.perf_counter() - started)
@@ -303,6 +315,8 @@ def _batch(lines: list[Any], run: Run, backend: Backend, verbose: bool) -> None:
                     record, problem = run.output(result), None
                 except (BadInput, SchemaViolation, LowConfidence) as error:
                     record, problem = error_record(line.number, error), f"line {line.number}: {error}"
+                    if verbose and isinstance(error, SchemaViolation) and error.raw:
+                        problem += f"\n  last answer: {_bounded(error.raw, BATCH_RAW_SHOWN)}"
             if problem is not None:
                 failed += 1
                 stderr.print(f"genie: {problem}", highlight=False, markup=False)
@@ -323,10 +337,35 @@ def _batch(lines: list[Any], run: Run, backend: Backend, verbose: bool) -> None:
 
 
 def _report(result: Extraction[Any], seconds: float) -> None:
-    usage = result.usage
+    stderr.print(_cost(result.attempts, result.usage, seconds), highlight=False)
+
+
+def _cost(attempts: int, usage: Usage | None, seconds: float) -> str:
+    if usage is None:
+        return f"{attempts} attempt(s), {seconds:.2f} s"
     passes_note = f", {usage.forward_passes} forward passes" if usage.forward_passes else ""
-    stderr.print(
-        f"{result.attempts} attempt(s), {usage.prompt_tokens} prompt + {usage.completion_tokens} output "
-        f"tokens{passes_note}, {seconds:.2f} s",
-        highlight=False,
+    return (
+        f"{attempts} attempt(s), {usage.prompt_tokens} prompt + {usage.completion_tokens} output "
+        f"tokens{passes_note}, {seconds:.2f} s"
     )
+
+
+# The exception keeps at most RAW_KEPT_CHARS of the last answer; all of that is shown for one text, less
+# per line of a batch, where many failures would bury the output.
+BATCH_RAW_SHOWN = 300
+
+
+def _bounded(raw: str, limit: int) -> str:
+    return raw if len(raw) <= limit else f"{raw[:limit]}… (first {limit:,} characters)"
+
+
+def _report_failure(error: SchemaViolation, seconds: float) -> None:
+    """What the failed attempts cost and the last raw answer, to see *how* the model went wrong (a loop,
+    a cut-off, a wrong key) before choosing a fix: a larger model, --max-tokens, a simpler schema."""
+    stderr.print(_cost(error.attempts, error.usage, seconds), highlight=False)
+    if not error.raw:
+        stderr.print("no answer text was kept", highlight=False)
+        return
+    cut = " (cut: only the first characters are kept)" if len(error.raw) >= RAW_KEPT_CHARS else ""
+    stderr.print(f"last answer ({len(error.raw):,} characters{cut}):", highlight=False)
+    stderr.print(error.raw, highlight=False, markup=False, soft_wrap=True)

@@ -6,6 +6,7 @@ Library functions raise `GenieError` subclasses; the top-level CLI maps them to 
 from __future__ import annotations
 
 import sqlite3
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from localgenie.cli.kitchen_table import pantry_table
+from localgenie.errors import GenieWarning
 from localgenie.kitchen import corpus, db, pantry, units, vocab
 from localgenie.kitchen.suggest import Filters, expired_items
 from localgenie.kitchen.suggest import suggest as find_suggestions
@@ -74,11 +76,18 @@ def add(
     if not words:
         raise typer.BadParameter("give TEXT, --csv FILE or --photo PHOTO...")
     import localgenie  # lazily: loading the LLM stack is slow and only this path needs it
-    from localgenie.kitchen.extraction import extract_pantry_items
+    from localgenie.kitchen.extraction import extract_pantry_items, missed_parts
 
     items = extract_pantry_items(words, localgenie.extract_details, today=today, model=model)
     checked = [pantry.validate(i, today) for i in items]
     console.print(pantry_table(checked, "Understood", console.width, today))
+    missed = missed_parts(words, [i.name for i in items])
+    if missed:
+        warnings.warn(
+            f"the model left out {'; '.join(repr(m) for m in missed)}: add them again, in other words",
+            GenieWarning,
+            stacklevel=1,
+        )
     if not yes and not typer.confirm("Store these items?", default=True):
         raise typer.Exit(1)
     _show(pantry.add_items(conn, items, today), "Added")

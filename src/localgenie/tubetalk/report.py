@@ -127,6 +127,8 @@ h1,h2,h3{line-height:1.2}.muted{color:#666}.theme{border-top:1px solid #ddd;padd
 blockquote{margin:.4rem 0;padding:.3rem .8rem;border-left:4px solid #1565c0;background:#f5f8ff}
 .charts{display:flex;flex-wrap:wrap;gap:1.5rem}.chart{flex:1 1 26rem}code{font-size:.85em}
 li{margin:.2rem 0}svg text{font-size:11px;font-family:system-ui,sans-serif}
+svg{max-width:100%;height:auto}svg .axis,svg .grid{stroke:#bbb;stroke-width:1}svg .grid{stroke:#eee}
+svg .axis-label{fill:#666}svg .tick{fill:#666}
 """
 
 
@@ -139,13 +141,18 @@ def _anchor(comment_id: str) -> str:
     return "c-" + re.sub(r"[^A-Za-z0-9_-]", "_", comment_id)
 
 
-def _bars(items: list[tuple[str, int, str]], width: int = 420) -> str:
-    """Horizontal bar chart as inline SVG."""
+def _bars(items: list[tuple[str, int, str]], axis: str, width: int = 420) -> str:
+    """Horizontal bar chart as inline SVG: one labelled bar per category, its count at the end, and the
+    axis named (what the bars count), since a bar's length alone says nothing."""
     if not items:
         return "<p class=muted>(no data)</p>"
     top = max(v for _, v, _ in items) or 1
     row = 22
-    parts = [f'<svg role="img" width="{width + 260}" height="{row * len(items) + 4}">']
+    height = row * len(items) + 24
+    parts = [
+        f'<svg role="img" aria-label="{e(axis)}" viewBox="0 0 {width + 260} {height}" '
+        f'width="{width + 260}" height="{height}">'
+    ]
     for i, (label, value, colour) in enumerate(items):
         w = max(1, int(width * value / top))
         y = i * row
@@ -154,27 +161,69 @@ def _bars(items: list[tuple[str, int, str]], width: int = 420) -> str:
             f'<rect x="190" y="{y + 3}" width="{w}" height="16" fill="{e(colour)}"></rect>'
             f'<text x="{194 + w}" y="{y + 15}">{value}</text>'
         )
+    base = row * len(items) + 4
+    parts.append(f'<line class="axis" x1="190" y1="{base}" x2="{190 + width}" y2="{base}"></line>')
+    parts.append(f'<text class="axis-label" x="190" y="{base + 16}">{e(axis)} →</text>')
     return "".join(parts) + "</svg>"
 
 
+_BUCKET_KINDS = ((r"\d{4}-W\d{2}", "week"), (r"\d{4}-\d{2}-\d{2}", "day"), (r"\d{4}-\d{2}", "month"))
+_LABEL_CHAR_PX = 6.5  # of an 11 px system-ui digit; labels closer than their width overlap
+
+
+def bucket_kind(start: str) -> str:
+    """'day', 'week' or 'month': what one time bucket spans, read off its label (see `TimeBucket`)."""
+    return next((kind for pattern, kind in _BUCKET_KINDS if re.fullmatch(pattern, start)), "period")
+
+
 def _time_chart(report: TubeTalkReport, width: int = 620, height: int = 160) -> str:
+    """Stacked sentiment bars per time bucket, with a legend, a count axis and as many bucket labels as
+    fit without overlapping (every bucket when there is room, else every k-th)."""
     buckets = report.sentiment_over_time
     if not buckets:
         return "<p class=muted>No comment times in this source.</p>"
     top = max(b.positive + b.neutral + b.negative for b in buckets) or 1
-    step = width / len(buckets)
-    parts = [f'<svg role="img" width="{width + 10}" height="{height + 30}">']
+    left, legend_h, bottom = 34, 22, 34  # room for the count axis, the legend and the bucket labels
+    step = (width - left) / len(buckets)
+    label_px = max(len(b.start) for b in buckets) * _LABEL_CHAR_PX + 8
+    every = max(1, int(-(-label_px // step)))  # ceil: labels never overlap
+    kind = bucket_kind(buckets[0].start)
+    total_h = legend_h + height + bottom
+    parts = [
+        f'<svg role="img" class="time" aria-label="comments per {e(kind)} by sentiment" '
+        f'viewBox="0 0 {width + 10} {total_h}" width="{width + 10}" height="{total_h}">'
+    ]
+    x = float(left)
+    for key in ("positive", "neutral", "negative"):  # the legend, in the stacking order read top-down
+        parts.append(
+            f'<g class="legend"><rect x="{x:.0f}" y="4" width="12" height="12" '
+            f'fill="{SENTIMENT_COLOURS[key]}"></rect><text x="{x + 16:.0f}" y="14">{key}</text></g>'
+        )
+        x += 16 + len(key) * _LABEL_CHAR_PX + 16
+    base = legend_h + height
+    for value in sorted({0, top // 2, top}):  # the count axis
+        y = base - height * value / top
+        parts.append(
+            f'<text class="tick" x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{value}</text>'
+            f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width}" y2="{y:.1f}"></line>'
+        )
+    parts.append(
+        f'<text class="axis-label" x="8" y="{legend_h + height / 2:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 8 {legend_h + height / 2:.1f})">comments</text>'
+    )
     for i, b in enumerate(buckets):
-        y = float(height)
+        y = float(base)
+        x0 = left + i * step
         for key, value in (("negative", b.negative), ("neutral", b.neutral), ("positive", b.positive)):
             h = height * value / top
             y -= h
             parts.append(
-                f'<rect x="{i * step:.1f}" y="{y:.1f}" width="{max(step - 1, 1):.1f}" height="{h:.1f}" '
+                f'<rect x="{x0:.1f}" y="{y:.1f}" width="{max(step - 1, 1):.1f}" height="{h:.1f}" '
                 f'fill="{SENTIMENT_COLOURS[key]}"><title>{e(b.start)} {key}: {value}</title></rect>'
             )
-    parts.append(f'<text x="0" y="{height + 15}">{e(buckets[0].start)}</text>')
-    parts.append(f'<text x="{width - 70}" y="{height + 15}">{e(buckets[-1].start)}</text>')
+        if i % every == 0:
+            parts.append(f'<text class="bucket" x="{x0:.1f}" y="{base + 14}">{e(b.start)}</text>')
+    parts.append(f'<text class="axis-label" x="{left}" y="{base + 30}">{e(kind)} →</text>')
     return "".join(parts) + "</svg>"
 
 
@@ -205,13 +254,13 @@ def to_html(report: TubeTalkReport) -> str:
         '<div class="charts">',
         f'<div class="chart"><h3>Sentiment over time{e(estimated)}</h3>{_time_chart(report)}</div>',
         '<div class="chart"><h3>Intent mix</h3>'
-        + _bars([(k, v, INTENT_COLOURS.get(k, "#777")) for k, v in report.intent.counts.items()])
+        + _bars([(k, v, INTENT_COLOURS.get(k, "#777")) for k, v in report.intent.counts.items()], "comments")
         + "</div>",
         '<div class="chart"><h3>Sentiment</h3>'
-        + _bars([(k, v, SENTIMENT_COLOURS[k]) for k, v in report.sentiment.counts.items()])
+        + _bars([(k, v, SENTIMENT_COLOURS[k]) for k, v in report.sentiment.counts.items()], "comments")
         + "</div>",
         '<div class="chart"><h3>Theme sizes</h3>'
-        + _bars([(t.label, t.size, "#1565c0") for t in report.themes])
+        + _bars([(t.label, t.size, "#1565c0") for t in report.themes], "comments in the theme")
         + "</div></div>",
         "<h2>Themes</h2>",
     ]

@@ -51,6 +51,15 @@ CSV_CANDIDATES: dict[str, tuple[str, ...]] = {
 }
 
 
+class NoTextColumn(BadInput):
+    """No CSV column has a known name for the comment text; ``columns`` is the header, so a caller can
+    offer the choice (the web form's select) instead of naming a flag."""
+
+    def __init__(self, message: str, columns: list[str]):
+        super().__init__(message)
+        self.columns = columns
+
+
 @dataclass
 class LoadedComments:
     """Comments read from one source, with counts of what was skipped."""
@@ -179,15 +188,45 @@ def _collect(records: Iterator[Comment | None], stats: LoadStats, max_comments: 
 # ---------------------------------------------------------------- CSV
 
 
-def _read_csv(path: Path, columns: Mapping[str, str], stats: LoadStats) -> Iterator[Comment | None]:
+def _csv_reader(fh: Any) -> Any:  # a csv reader; typeshed's type is private
     # Comment text can exceed the csv module's default 128 KiB field limit.
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    # The delimiter is read off the header line only: sniffing comment text misfires on prose.
+    header_line = fh.readline()
+    fh.seek(0)
+    delimiter = next((d for d in (",", "\t", ";") if d in header_line), ",")
+    return csv.reader(fh, delimiter=delimiter)
+
+
+def check_csv_columns(path: Path, columns: Mapping[str, str] | None = None) -> None:
+    """Raise what `load` would about the columns, before any comment is read: `NoTextColumn` when none
+    holds the text by a known name, `BadInput` for a named column the CSV lacks.  Other formats pass."""
+    if detect_format(path) != "csv":
+        return
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
-        # The delimiter is read off the header line only: sniffing comment text misfires on prose.
-        header_line = fh.readline()
-        fh.seek(0)
-        delimiter = next((d for d in (",", "\t", ";") if d in header_line), ",")
-        reader = csv.reader(fh, delimiter=delimiter)
+        header = next(_csv_reader(fh), None)
+    if header is not None:
+        csv_mapping(header, columns or {})
+
+
+def likely_text_column(path: Path, sample: int = 200) -> str | None:
+    """The CSV column whose first ``sample`` cells are longest on average: comments are the prose."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = _csv_reader(fh)
+        header = next(reader, None)
+        if not header:
+            return None
+        lengths = [0] * len(header)
+        for row, _ in zip(reader, range(sample), strict=False):
+            for i, cell in enumerate(row[: len(header)]):
+                lengths[i] += len(cell)
+    best: str = header[max(range(len(header)), key=lengths.__getitem__)]
+    return best
+
+
+def _read_csv(path: Path, columns: Mapping[str, str], stats: LoadStats) -> Iterator[Comment | None]:
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = _csv_reader(fh)
         try:
             header = next(reader)
         except StopIteration:
@@ -224,9 +263,10 @@ def csv_mapping(header: list[str], columns: Mapping[str, str]) -> dict[str, int]
                 mapping[field_name] = lowered.index(candidate)
                 break
     if "text" not in mapping:
-        raise BadInput(
+        raise NoTextColumn(
             f"cannot tell which CSV column holds the comment text (columns: {', '.join(header)}); "
-            "name it with --column text=NAME"
+            "name it with --column text=NAME",
+            header,
         )
     return mapping
 

@@ -15,9 +15,9 @@ from pydantic import TypeAdapter
 from starlette.datastructures import FormData
 
 import localgenie
-from localgenie.errors import BadInput
+from localgenie.errors import BadInput, SchemaViolation
 from localgenie.kitchen import pantry, units
-from localgenie.kitchen.extraction import extract_pantry_items
+from localgenie.kitchen.extraction import extract_pantry_items, missed_parts
 from localgenie.kitchen.ingredients import parse_line
 from localgenie.kitchen.pantry import NewItem
 from localgenie.llm import Backend
@@ -195,11 +195,14 @@ async def kitchen_add(
     mode: Annotated[Literal["model", "lines"], Form()] = "lines",
     location: Annotated[models.Location, Form()] = "fridge",
 ) -> RedirectResponse | HTMLResponse:
-    """Read the text, keep the result as a draft, and show it for confirmation (nothing stored yet)."""
+    """Read the text, keep the result as a draft, and show it for confirmation (nothing stored yet).
+
+    Unusable text is the user's to fix (400); an answer the model got wrong (`SchemaViolation`, e.g.
+    `PantryNotUnderstood`) is the model's (422): both are shown on the form, the text kept."""
     try:
         items = await parse_items(state, text, mode, location)
-    except BadInput as exc:
-        return kitchen_page_with(request, state, conn, 400, add_error=str(exc), add_text=text)
+    except (BadInput, SchemaViolation) as exc:
+        return kitchen_page_with(request, state, conn, status_for(exc), add_error=str(exc), add_text=text)
     return _save_draft(state, text, [models.DraftItem(item=models.ItemIn.model_validate(i)) for i in items])
 
 
@@ -251,7 +254,16 @@ def _draft_page(
         except BadInput:
             shown = None  # a rename the pantry refuses: shown as typed, the error says why
         rows.append({"draft": draft, "preview": shown})
-    context = {"draft_id": draft_id, "text": text, "rows": rows, "error": error, "units": UNIT_NAMES}
+    typed = not any(d.confidence is not None for d in drafts)  # photo drafts have no text to cover
+    missed = missed_parts(text, [d.item.name for d in drafts]) if typed else []
+    context = {
+        "draft_id": draft_id,
+        "text": text,
+        "rows": rows,
+        "error": error,
+        "units": UNIT_NAMES,
+        "missed": missed,
+    }
     return render(request, "kitchen_confirm.html", context, status=400 if error else 200)
 
 

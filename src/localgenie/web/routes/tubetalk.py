@@ -7,11 +7,12 @@ import asyncio
 import codecs
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sse_starlette.sse import EventSourceResponse
@@ -22,7 +23,12 @@ from localgenie.errors import BadInput
 from localgenie.structured import DEFAULT_MAX_RETRIES, Extraction, Schema
 from localgenie.tubetalk.labels import NoDrafting
 from localgenie.tubetalk.pipeline import STAGE_LABELS
-from localgenie.tubetalk.sources import is_youtube_reference
+from localgenie.tubetalk.sources import (
+    NoTextColumn,
+    check_csv_columns,
+    is_youtube_reference,
+    likely_text_column,
+)
 
 from ..deps import CSRF, AppState, State, responses
 from ..errors import NotFound, Unsupported
@@ -49,6 +55,21 @@ _MAGIC = {
     b"SQLite format 3": "a SQLite database",
 }
 SSE_POLL_SECONDS = 0.25
+REPORT_FILE = "tubetalk-report-{job_id}.html"  # job ids are hex: safe in a header and a file name
+# An upload kept while its user picks the comment column; one never picked is deleted after this long.
+PENDING_SECONDS = 3600
+
+
+class PickColumn(BadInput):
+    """The uploaded CSV names no column as comment text: the form asks which one, keeping the upload
+    (``token``) so it is not sent again."""
+
+    def __init__(self, message: str, *, token: str, name: str, columns: list[str], guess: str | None):
+        super().__init__(message)
+        self.token = token
+        self.name = name
+        self.columns = columns
+        self.guess = guess
 
 
 # ------------------------------------------------------------------ upload checks
@@ -67,10 +88,24 @@ def _sniff(head: bytes) -> None:
         raise Unsupported(f"the upload is not UTF-8 text (bad byte at offset {exc.start})") from exc
 
 
-def _upload_path(state: AppState, token: str) -> Path:
+def _upload_path(state: AppState, token: str, suffix: str = "upload") -> Path:
     if not re.fullmatch(r"[0-9a-f]{32}", token):
         raise BadInput("corrupt job parameters")
-    return state.settings.upload_dir / f"{token}.upload"
+    return state.settings.upload_dir / f"{token}.{suffix}"
+
+
+def _forget_stale_pending(state: AppState) -> None:
+    """Delete uploads kept for a column choice that never came (the form was left)."""
+    folder = state.settings.upload_dir
+    if not folder.is_dir():
+        return
+    now = time.time()
+    for path in folder.glob("*.pending"):
+        try:
+            if now - path.stat().st_mtime > PENDING_SECONDS:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue  # removed meanwhile
 
 
 # ------------------------------------------------------------------ the job
@@ -88,7 +123,17 @@ def tubetalk_handler(state: AppState) -> Handler:
                     raise BadInput(
                         "the uploaded file is gone (deleted from the server's data dir): upload it again"
                     )
-                loaded = tubetalk.load(path, max_comments=int(params.get("max_comments", MAX_COMMENTS)))
+                try:
+                    loaded = tubetalk.load(
+                        path,
+                        columns=params.get("columns") or None,
+                        max_comments=int(params.get("max_comments", MAX_COMMENTS)),
+                    )
+                except NoTextColumn as exc:  # the library's message names the CLI's flag
+                    raise BadInput(
+                        f"cannot tell which CSV column holds the comment text (columns: "
+                        f"{', '.join(exc.columns)}); name it with the text_column field"
+                    ) from None
             else:
                 loaded = tubetalk.load(
                     str(params["url"]), max_comments=int(params.get("max_comments", MAX_COMMENTS))
@@ -145,13 +190,30 @@ def _report(state: AppState, job_id: str) -> tubetalk.TubeTalkReport:
 
 
 async def create_job(
-    state: AppState, file: UploadFile | None, url: str | None, themes: int | None, llm: bool
+    state: AppState,
+    file: UploadFile | None,
+    url: str | None,
+    themes: int | None,
+    llm: bool,
+    *,
+    text_column: str | None = None,
+    pending: str | None = None,
+    pending_name: str = "",
+    ask_column: bool = False,
 ) -> Job:
+    """Check the request and queue the job.  ``text_column`` names the CSV column of the comment text;
+    ``pending`` is the token of an upload kept by an earlier `PickColumn` (then no file is sent).
+    ``ask_column``: a CSV whose text column cannot be told raises `PickColumn` now, before queueing (the
+    form asks); otherwise the job fails saying so (API clients, which may pass ``text_column``)."""
     url = (url or "").strip() or None
-    if (file is None or not file.filename) == (url is None):
-        raise BadInput("give either a comments file or a YouTube URL")
+    text_column = (text_column or "").strip() or None
     if themes is not None and not 2 <= themes <= 30:
         raise BadInput("themes must be between 2 and 30")
+    if pending:
+        path = _upload_path(state, pending, "pending")
+        return _submit_upload(state, path, pending_name, themes, llm, text_column, ask_column)
+    if (file is None or not file.filename) == (url is None):
+        raise BadInput("give either a comments file or a YouTube URL")
     params: dict[str, Any] = {"themes": themes, "llm": llm, "max_comments": MAX_COMMENTS}
     if url is not None:
         # Only a full YouTube URL: a bare word could name a file on the server, and a request never does.
@@ -161,13 +223,59 @@ async def create_job(
         return state.runner.submit(KIND, url, params)
     assert file is not None
     empty = "the uploaded file is empty: it holds no comments"
-    token = (await save_upload(file, state.settings.upload_dir, "upload", _sniff, empty)).stem
-    name = display_name(file.filename, "uploaded comments", 120)
-    params |= {"upload": token, "name": name}
+    saved = await save_upload(file, state.settings.upload_dir, "upload", _sniff, empty)
+    return _submit_upload(state, saved, file.filename or "", themes, llm, text_column, ask_column)
+
+
+def _submit_upload(
+    state: AppState,
+    path: Path,
+    client_name: str,
+    themes: int | None,
+    llm: bool,
+    text_column: str | None,
+    ask_column: bool,
+) -> Job:
+    """Queue the job for an upload saved at ``path`` (a fresh ``.upload`` or a kept ``.pending``)."""
+    _forget_stale_pending(state)
+    if not path.is_file():
+        raise BadInput("the uploaded file is gone (kept an hour while a column is picked): upload it again")
+    token = path.stem
+    name = display_name(client_name, "uploaded comments", 120)
+    columns = {"text": text_column} if text_column else {}
+    try:
+        if ask_column or columns:
+            check_csv_columns(path, columns)
+    except NoTextColumn as exc:
+        if ask_column:
+            kept = path.rename(_upload_path(state, token, "pending"))
+            kept.touch()  # the hour starts now
+            raise PickColumn(
+                "This CSV has no column named like comment text (text, comment, content, body…): "
+                "pick the column that holds the comments.",
+                token=token,
+                name=name,
+                columns=exc.columns,
+                guess=likely_text_column(kept),
+            ) from None
+        path.unlink(missing_ok=True)
+        raise
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    upload = path.rename(_upload_path(state, token)) if path.suffix == ".pending" else path
+    params: dict[str, Any] = {
+        "themes": themes,
+        "llm": llm,
+        "max_comments": MAX_COMMENTS,
+        "upload": token,
+        "name": name,
+        "columns": columns,
+    }
     try:
         return state.runner.submit(KIND, name, params)
     except BaseException:
-        _upload_path(state, token).unlink(missing_ok=True)
+        upload.unlink(missing_ok=True)
         raise
 
 
@@ -190,9 +298,13 @@ async def api_create_job(
     url: Annotated[str | None, Form(description="a YouTube video URL (needs network)")] = None,
     themes: Annotated[int | None, Form(description="number of themes (default: by comment count)")] = None,
     llm: Annotated[bool, Form(description="label themes with the server's model")] = False,
+    text_column: Annotated[
+        str | None,
+        Form(description="CSV column of the comment text, when its name is not a usual one", max_length=200),
+    ] = None,
 ) -> JSONResponse:
     """Start an analysis; poll the job, or stream its progress from /api/jobs/{id}/events."""
-    job = await create_job(state, file, url, themes, llm)
+    job = await create_job(state, file, url, themes, llm, text_column=text_column)
     headers = {"Location": f"/api/tubetalk/jobs/{job.id}"}
     return JSONResponse(JobOut.model_validate(job).model_dump(), status_code=202, headers=headers)
 
@@ -221,12 +333,19 @@ def api_report(job_id: str, state: State) -> Response:
 
 
 @api.get("/tubetalk/jobs/{job_id}/report.html", response_class=HTMLResponse, responses=ERRORS)
-def api_report_html(job_id: str, state: State) -> HTMLResponse:
-    """The self-contained HTML report (inline SVG charts, no scripts)."""
+def api_report_html(
+    job_id: str,
+    state: State,
+    download: Annotated[bool, Query(description="as a file to save (an attachment)")] = False,
+) -> HTMLResponse:
+    """The self-contained HTML report (inline SVG charts, no scripts): one file to keep or send."""
     html = tubetalk.to_html(_report(state, job_id))
     # The report carries its own styles and nothing else: no script, no image, no request anywhere.
     csp = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
-    return HTMLResponse(html, headers={"Content-Security-Policy": csp})
+    headers = {"Content-Security-Policy": csp}
+    if download:
+        headers["Content-Disposition"] = f'attachment; filename="{REPORT_FILE.format(job_id=job_id)}"'
+    return HTMLResponse(html, headers=headers)
 
 
 @api.get("/jobs/{job_id}/events", responses={404: {"description": "no such job"}})
@@ -262,12 +381,20 @@ def tubetalk_page(request: Request, state: State) -> HTMLResponse:
 
 
 def _tubetalk_page(
-    request: Request, state: AppState, *, error: str | None, status: int = 200
+    request: Request,
+    state: AppState,
+    *,
+    error: str | None,
+    status: int = 200,
+    pick: PickColumn | None = None,
+    themes: str = "",
 ) -> HTMLResponse:
     context = {
         "jobs": state.jobs.recent(KIND),
         "error": error,
         "max_mb": state.settings.max_upload_bytes // (1024 * 1024),
+        "pick": pick,
+        "themes": themes,
     }
     return render(request, "tubetalk.html", context, status=status)
 
@@ -279,10 +406,27 @@ async def tubetalk_submit(
     file: Annotated[UploadFile | None, File()] = None,
     url: Annotated[str | None, Form()] = None,
     themes: Annotated[str, Form()] = "",
+    text_column: Annotated[str, Form(max_length=200)] = "",
+    upload: Annotated[str, Form(max_length=64)] = "",
+    upload_name: Annotated[str, Form(max_length=300)] = "",
 ) -> RedirectResponse | HTMLResponse:
+    """Start an analysis from the form; a CSV whose comment column cannot be told shows the form again
+    with a select of its columns (the upload kept), instead of an error naming a CLI flag."""
     try:
         count = int(themes) if themes.strip() else None
-        job = await create_job(state, file, url, count, False)
+        job = await create_job(
+            state,
+            file,
+            url,
+            count,
+            False,
+            text_column=text_column,
+            pending=upload or None,
+            pending_name=upload_name,
+            ask_column=True,
+        )
+    except PickColumn as exc:
+        return _tubetalk_page(request, state, error=str(exc), status=400, pick=exc, themes=themes)
     except (BadInput, ValueError) as exc:
         message = "themes must be a whole number" if isinstance(exc, ValueError) else str(exc)
         return _tubetalk_page(

@@ -330,7 +330,25 @@ function countCharacters(area) {
   show();
 }
 
+// A report frame as tall as the report, so the page scrolls, not a small box inside it.  Without this
+// script the frame keeps its CSS height and scrolls, and the report is one click away on its own page.
+function fitFrame(frame) {
+  const fit = () => {
+    const doc = frame.contentDocument;
+    if (doc && doc.documentElement) frame.style.height = `${doc.documentElement.scrollHeight + 2}px`;
+  };
+  const watch = () => {
+    fit();
+    const body = frame.contentDocument && frame.contentDocument.body;
+    if (body && window.ResizeObserver) new ResizeObserver(fit).observe(body);  // <details>, resizes
+  };
+  frame.addEventListener("load", watch);
+  const doc = frame.contentDocument;
+  if (doc && doc.readyState === "complete" && doc.URL !== "about:blank") watch();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  for (const frame of document.querySelectorAll("iframe[data-fit]")) fitFrame(frame);
   const generator = document.getElementById("generate-form");
   if (generator) {
     generator.addEventListener("submit", (event) => {
