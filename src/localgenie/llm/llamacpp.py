@@ -159,7 +159,7 @@ class LlamaCppBackend:
         return eot if eot >= 0 else int(self._llm.token_eos())
 
     def matcher_for(self, constraint: Constraint) -> Any:
-        """A fresh llguidance matcher for ``constraint`` on this model's vocabulary (checks, training data)."""
+        """A fresh llguidance matcher for ``constraint`` on this model's vocabulary (checks, training)."""
         return self._matcher(GenerationOptions(constraint=constraint))
 
     @property

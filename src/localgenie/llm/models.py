@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import json
-import re
 import importlib.util
+import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,7 +184,9 @@ def tuned_model_path(name: str) -> Path:
     folder = tuned_models_dir() / check_tuned_name(name)
     path = folder / TUNED_FILE
     if not path.is_file():
-        known = ", ".join(f"tuned:{p.parent.name}" for p in sorted(tuned_models_dir().glob(f"*/{TUNED_FILE}")))
+        known = ", ".join(
+            f"tuned:{p.parent.name}" for p in sorted(tuned_models_dir().glob(f"*/{TUNED_FILE}"))
+        )
         hint = f" (there are: {known})" if known else ""
         raise ModelNotFound(
             f"no tuned model {name!r}{hint}: make one with 'genie tune EXAMPLES.jsonl --name {name}', "
@@ -259,8 +261,12 @@ def _tuned_infos() -> list[ModelInfo]:
             description = f"tuned from {card.get('base', '?')}" + (
                 f", eval exact {exact:.2f}" if isinstance(exact, int | float) else ""
             )
-            status = "ready" if card.get("status") in (None, "complete", "stopped early") else str(card["status"])
+            status = (
+                "ready" if card.get("status") in (None, "complete", "stopped early") else str(card["status"])
+            )
         except (OSError, ValueError, AttributeError):
             description, status = "tuned (no readable model card)", "ready"
-        infos.append(ModelInfo(f"{TUNED_PREFIX}{path.parent.name}", description, path, status, path.stat().st_size))
+        infos.append(
+            ModelInfo(f"{TUNED_PREFIX}{path.parent.name}", description, path, status, path.stat().st_size)
+        )
     return infos

@@ -172,7 +172,9 @@ def prepare(
     return Dataset(train, held, skipped, file_sha256(source), len(examples) + len(skipped))
 
 
-def split(items: Sequence[TrainingItem], share: float, seed: int) -> tuple[list[TrainingItem], list[TrainingItem]]:
+def split(
+    items: Sequence[TrainingItem], share: float, seed: int
+) -> tuple[list[TrainingItem], list[TrainingItem]]:
     """``(train, eval)``: about ``share`` of each schema's items held out (at least one item overall)."""
     rng = random.Random(seed)
     groups: dict[str, list[TrainingItem]] = {}

@@ -43,7 +43,9 @@ PROJECTIONS = {
     "mlp.down_proj": "ffn_down",
 }
 TARGET_MODULES = tuple(name.split(".")[-1] for name in PROJECTIONS)
-_LORA_KEY = re.compile(r"(?:.*\.)?layers\.(\d+)\.(self_attn\.\w+|mlp\.\w+)\.lora_([AB])(?:\.default)?\.weight")
+_LORA_KEY = re.compile(
+    r"(?:.*\.)?layers\.(\d+)\.(self_attn\.\w+|mlp\.\w+)\.lora_([AB])(?:\.default)?\.weight"
+)
 
 
 def gguf_name(layer: int, module: str) -> str:
@@ -57,7 +59,9 @@ def permute_rows(weights: npt.NDArray[np.float32], n_head: int) -> npt.NDArray[n
     """llama.cpp's ``permute`` of a query/key projection's rows (the inverse of transformers' reverse)."""
     rows = weights.shape[0]
     return np.ascontiguousarray(
-        weights.reshape(n_head, 2, rows // n_head // 2, *weights.shape[1:]).swapaxes(1, 2).reshape(weights.shape)
+        weights.reshape(n_head, 2, rows // n_head // 2, *weights.shape[1:])
+        .swapaxes(1, 2)
+        .reshape(weights.shape)
     )
 
 
@@ -143,7 +147,9 @@ def write_merged(
                 weights = gguf.quants.dequantize(tensor.data, tensor.tensor_type).astype(np.float32)
                 delta = deltas[tensor.name]
                 if weights.shape != delta.shape:
-                    raise ModelError(f"{tensor.name}: delta {delta.shape} does not fit weights {weights.shape}")
+                    raise ModelError(
+                        f"{tensor.name}: delta {delta.shape} does not fit weights {weights.shape}"
+                    )
                 writer.add_tensor(tensor.name, (weights + delta).astype(np.float16))
             else:
                 writer.add_tensor(
@@ -175,6 +181,8 @@ def quantise(source: Path, target: Path, *, threads: int = 2) -> None:
     params.allow_requantize = True
     params.nthread = threads
     with suppress_stdout_stderr(disable=False):  # llama.cpp logs a line per tensor
-        status = llama_cpp.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params))
+        status = llama_cpp.llama_model_quantize(
+            str(source).encode(), str(target).encode(), ctypes.byref(params)
+        )
     if status != 0 or not target.is_file():
         raise ModelError(f"llama.cpp could not quantise {source.name} (status {status}); is the disk full?")

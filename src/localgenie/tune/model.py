@@ -10,14 +10,27 @@ embedding is tied to the output head in these small models, and adapting either 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import logging
 import warnings
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelError
+from ..errors import BadInput, ModelError
 from .export import TARGET_MODULES
+
+EXTRAS = ("torch", "transformers", "peft", "gguf")
+
+
+def require_extras() -> None:
+    """Fail before any work when the optional extra is not installed, saying how to install it."""
+    missing = [name for name in EXTRAS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise BadInput(
+            f"tuning needs the optional extra 'tune' ({', '.join(missing)} missing): "
+            "pip install -c constraints.txt -e '.[tune]' (install torch==2.13.0 first, the CPU build)"
+        )
 
 
 def load_base(path: Path) -> Any:
@@ -26,8 +39,8 @@ def load_base(path: Path) -> Any:
     from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     logging.getLogger("transformers").setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
@@ -40,7 +53,7 @@ def load_base(path: Path) -> Any:
     return model
 
 
-def add_lora(model: Any, *, rank: int, alpha: float, dropout: float) -> Any:
+def add_lora(model: Any, *, rank: int, alpha: int, dropout: float) -> Any:
     """``model`` wrapped by peft with LoRA on the projections (`TARGET_MODULES`); embedding and head stay
     frozen.  Raises `ModelError` if anything outside the projections ended up trainable."""
     from peft import LoraConfig, get_peft_model
