@@ -10,11 +10,13 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "localgenie"
 # package -> packages it must never import (directly or through a relative import)
 FORBIDDEN = {
-    "llm": {"structured", "kitchen", "tubetalk", "vision", "web", "cli", "evaluation"},
-    "structured": {"kitchen", "tubetalk", "vision", "web", "cli"},
+    "llm": {"structured", "kitchen", "tubetalk", "vision", "web", "cli", "evaluation", "tune"},
+    "structured": {"kitchen", "tubetalk", "vision", "web", "cli", "tune"},
     "kitchen": {"web", "cli"},
     "tubetalk": {"web", "cli"},
     "vision": {"web", "cli"},
+    "evaluation": {"web", "cli", "tune"},
+    "tune": {"web", "cli"},
 }
 
 

