@@ -20,6 +20,7 @@ from localgenie.cli.kitchen import app
 from localgenie.errors import BadInput, GenieWarning
 from localgenie.kitchen import units
 from localgenie.kitchen.extraction import PantryExtraction, PantryItemDraft
+from tests.structured.scripted import answering
 
 from .conftest import FullImport
 
@@ -69,7 +70,7 @@ def test_add_plain_words_goes_through_extraction(tmp_path: Path, monkeypatch: py
             ]
         )
 
-    monkeypatch.setattr(localgenie, "extract", fake_extract, raising=False)
+    monkeypatch.setattr(localgenie, "extract_details", answering(fake_extract))
     db = tmp_path / "k.sqlite"
     result = _run(db, "add", "a dozen eggs, 2 chicken breasts in the freezer", "--yes")
     assert result.exit_code == 0, result.output
@@ -226,7 +227,7 @@ def test_add_says_what_the_model_left_out(tmp_path: Path, monkeypatch: pytest.Mo
     def one_item(text: str, schema: type, *, model: str | None = None) -> PantryExtraction:
         return PantryExtraction(items=[PantryItemDraft(name="a dozen eggs", quantity=12)])
 
-    monkeypatch.setattr(localgenie, "extract", one_item, raising=False)
+    monkeypatch.setattr(localgenie, "extract_details", answering(one_item))
     text = "a dozen eggs, half a bag of spinach, feta I opened yesterday"
     with pytest.warns(GenieWarning, match="left out 'half a bag of spinach'; 'feta I opened yesterday'"):
         result = _run(tmp_path / "k.sqlite", "add", text, "--yes")
