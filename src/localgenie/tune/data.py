@@ -75,8 +75,13 @@ def _fill(root: Schema, node: Any, value: Any, depth: int) -> Any:
         return value
     node = resolve_local_ref(root, node)
     if value is not None and isinstance(node.get("anyOf"), list):
-        # The optional wrapper {"anyOf": [child, {"type": "null"}]}: a present value follows its child.
-        branches = [b for b in node["anyOf"] if isinstance(b, dict) and b.get("type") != "null"]
+        # The optional wrapper {"anyOf": [child, {"type": "null"}, {"const": "null"}]} (`optional.py`): a
+        # present value follows its child.
+        branches = [
+            b
+            for b in node["anyOf"]
+            if isinstance(b, dict) and b.get("type") != "null" and b.get("const", ...) != "null"
+        ]
         if len(branches) == 1:
             return _fill(root, branches[0], value, depth + 1)
     properties = node.get("properties")
