@@ -14,12 +14,22 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from localgenie import __version__
 from localgenie.llm import Backend, get_backend
 
-from . import db
+from . import db, tubetalk_jobs
 from .deps import AppState
 from .errors import install_handlers
 from .jobs import JobRunner, JobStore
 from .queue import ModelQueue
-from .routes import core, extract, generate, kitchen, pantry, recipes, shopping, tubetalk
+from .routes import (
+    core,
+    extract,
+    generate,
+    kitchen,
+    pantry,
+    pantry_confirm,
+    recipes,
+    shopping,
+    tubetalk,
+)
 from .security import SecurityMiddleware
 from .settings import WebSettings
 
@@ -37,7 +47,7 @@ def create_app(
     store = JobStore(settings.web_db)
     runner = JobRunner(store, settings.max_jobs)
     state = AppState(settings=settings, queue=queue, jobs=store, runner=runner)
-    runner.register(tubetalk.KIND, tubetalk.tubetalk_handler(state))
+    runner.register(tubetalk_jobs.KIND, tubetalk_jobs.tubetalk_handler(state))
     runner.register(kitchen.IMPORT_KIND, kitchen.import_handler(state))
 
     @asynccontextmanager
@@ -57,7 +67,7 @@ def create_app(
     )
     app.state.genie = state
     install_handlers(app)
-    for module in (core, extract, pantry, kitchen, recipes, shopping, generate, tubetalk):
+    for module in (core, extract, pantry, pantry_confirm, kitchen, recipes, shopping, generate, tubetalk):
         app.include_router(module.api)
         app.include_router(module.pages)
     app.mount("/static/swagger", StaticFiles(directory=str(_swagger_dir())), name="swagger")
