@@ -26,7 +26,7 @@ from .store import logs
 from .store import schemas as saved
 from .structured import Extraction, StreamEvent
 from .structured import extract_stream as core_extract_stream
-from .structured.complete import final_result
+from .structured.complete import run_to_end
 from .structured.dsl import schema_from_dsl
 from .structured.extract import DEFAULT_MAX_RETRIES
 from .structured.multi import ITEMS_KEY, ItemLoopGuard, items_model, items_schema
@@ -145,46 +145,6 @@ def extract(
     return extract_details(text, schema, model=model, backend=backend, **kwargs).value
 
 
-def extract_details(
-    text: str,
-    schema: SchemaSource,
-    *,
-    model: str | None = None,
-    backend: Backend | None = None,
-    multi: bool = False,
-    log: bool | None = None,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    max_tokens: int | None = None,
-    grounded_only: bool = False,
-    base_url: str | None = None,
-    api_key: str | None = None,
-) -> Extraction[Any]:
-    """`extract`, returning the `Extraction` record (attempts, usage, raw text; per leaf its ``spans``
-    in ``text`` and its ``confidence``).  ``grounded_only``: every copied string must be found in the
-    text (see `localgenie.structured.extract_details`).
-
-    ``multi=True``: ``schema`` describes one item and the value is ``{"items": [...]}`` (for a model
-    class, an instance of the wrapper model ``<Model>Items``); an answer that starts repeating the same
-    run of items is ended after the first run (`ItemLoopGuard`).  ``log``: write the run to the
-    extraction log (`localgenie.store.logs`); None (the default) means only when ``GENIE_LOG=1``.
-    """
-    return final_result(
-        extract_stream(
-            text,
-            schema,
-            model=model,
-            backend=backend,
-            multi=multi,
-            log=log,
-            max_retries=max_retries,
-            max_tokens=max_tokens,
-            grounded_only=grounded_only,
-            base_url=base_url,
-            api_key=api_key,
-        )
-    )
-
-
 def extract_stream(
     text: str,
     schema: SchemaSource,
@@ -216,41 +176,50 @@ def extract_stream(
     iteration stops the model (and such a run is not logged).  Options are those of `extract_details`.
     """
     resolved = resolve(schema)
-    target = _target(resolved, multi)
     backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
     if multi:
         backend = ItemLoopGuard(backend)
-    if not logs.logging_enabled(log):
-        return core_extract_stream(
-            text,
-            target,
-            backend=backend,
-            max_retries=max_retries,
-            max_tokens=max_tokens,
-            grounded_only=grounded_only,
-        )
-    entry: dict[str, Any] = {
-        "schema": resolved.schema,
-        "schema_name": resolved.name,
-        "multi": multi,
-        "backend": backend.info.kind,
-        "model": backend.info.model,
-        "text": text if isinstance(text, str) else repr(text),
-    }
+    entry: dict[str, Any] | None = None
+    if logs.logging_enabled(log):
+        entry = {
+            "schema": resolved.schema,
+            "schema_name": resolved.name,
+            "multi": multi,
+            "backend": backend.info.kind,
+            "model": backend.info.model,
+            "text": text if isinstance(text, str) else repr(text),
+        }
     started = time.perf_counter()
     try:  # bad text, or a text too long for the context, is refused here: logged as a failed run
         events = core_extract_stream(
             text,
-            target,
+            _target(resolved, multi),
             backend=backend,
             max_retries=max_retries,
             max_tokens=max_tokens,
             grounded_only=grounded_only,
         )
     except GenieError as error:
-        _log_failure(entry, started, error)
+        if entry is not None:
+            _log_failure(entry, started, error)
         raise
-    return _logged(events, entry, started)
+    return events if entry is None else _logged(events, entry, started)
+
+
+extract_details = run_to_end(
+    extract_stream,
+    "extract_details",
+    """`extract`, returning the `Extraction` record (attempts, usage, raw text; per leaf its ``spans``
+    in ``text`` and its ``confidence``).  ``grounded_only``: every copied string must be found in the
+    text (see `localgenie.structured.extract_details`).
+
+    ``multi=True``: ``schema`` describes one item and the value is ``{"items": [...]}`` (for a model
+    class, an instance of the wrapper model ``<Model>Items``); an answer that starts repeating the same
+    run of items is ended after the first run (`ItemLoopGuard`).  ``log``: write the run to the
+    extraction log (`localgenie.store.logs`); None (the default) means only when ``GENIE_LOG=1``.
+    `extract_stream` takes the same parameters and yields the answer as it grows.
+    """,
+)
 
 
 def _logged(events: Iterator[StreamEvent], entry: dict[str, Any], started: float) -> Iterator[StreamEvent]:

@@ -24,11 +24,11 @@ from rich.json import JSON
 from rich.live import Live
 from rich.text import Text
 
-from ..api import ResolvedSchema, extract_details, extract_stream, resolve
+from ..api import ResolvedSchema, extract_stream, resolve
 from ..errors import BadInput, LowConfidence, SchemaViolation
 from ..llm import Backend, Usage, get_backend
 from ..structured import DEFAULT_MAX_RETRIES, Extraction, Partial, Retry, StreamEvent
-from ..structured.complete import RAW_KEPT_CHARS
+from ..structured.complete import RAW_KEPT_CHARS, final_result
 from ..structured.partial import json_path
 from .batch import error_record, progress_bar, read_lines
 
@@ -187,16 +187,7 @@ class Run:
     min_confidence: float | None = None
 
     def extract(self, text: str, backend: Backend) -> Extraction[Any]:
-        return extract_details(
-            text,
-            self.resolved,
-            backend=backend,
-            multi=self.multi,
-            log=self.log,
-            max_retries=self.max_retries,
-            max_tokens=self.max_tokens,
-            grounded_only=self.grounded_only,
-        )
+        return final_result(self.stream(text, backend))
 
     def stream(self, text: str, backend: Backend) -> Iterator[StreamEvent]:
         return extract_stream(

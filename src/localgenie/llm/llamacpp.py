@@ -26,6 +26,7 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,18 @@ from .models import check_gguf_file
 __all__ = ["LlamaCppBackend", "is_looping"]
 
 PROMPT_CHUNK = 128
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One prompt's generation: its tokens (``starts``: where each message begins), the options, the
+    grammar's matcher (None: unconstrained) and the usage the response reports."""
+
+    tokens: list[int]
+    starts: list[int]
+    options: GenerationOptions
+    matcher: Any
+    usage: Usage
 
 
 class LlamaCppBackend:
@@ -189,11 +202,8 @@ class LlamaCppBackend:
                 "answer, "
                 f"but the model's context holds {self.n_ctx:,}; shorten the text"
             )
-        matcher = self._matcher(options)
-        usage = Usage(prompt_tokens=len(tokens))
-        return Response(
-            lambda response: self._generate(tokens, starts, options, matcher, usage, response), usage
-        )
+        request = _Request(tokens, starts, options, self._matcher(options), Usage(prompt_tokens=len(tokens)))
+        return Response(lambda response: self._generate(request, response), request.usage)
 
     def _matcher(self, options: GenerationOptions) -> Any:
         """A fresh llguidance matcher for the constraint's grammar (matchers are stateful)."""
@@ -212,25 +222,16 @@ class LlamaCppBackend:
             raise BadInput(f"cannot build a token matcher for the constraint: {matcher.get_error()}")
         return matcher
 
-    def _generate(
-        self,
-        prompt_tokens: list[int],
-        starts: list[int],
-        options: GenerationOptions,
-        matcher: Any,
-        usage: Usage,
-        response: Response,
-    ) -> Iterator[Token]:
+    def _generate(self, request: _Request, response: Response) -> Iterator[Token]:
         with self._lock:
-            greedy = options.temperature <= 0
-            lookup = options.lookup_text if greedy else None
+            greedy = request.options.temperature <= 0
+            lookup = request.options.lookup_text if greedy else None
             drafter = Drafter(lookup, self.tokenize_plain) if lookup else None
             produced: list[int] = []
+            usage = request.usage
             response.finish_reason = "length"
             try:
-                yield from self._decode(
-                    prompt_tokens, starts, options, matcher, usage, response, drafter, produced
-                )
+                yield from self._decode(request, response, drafter, produced)
             finally:  # also when the reader stops early: usage says what was generated
                 usage.completion_tokens = len(produced)
                 if drafter is not None:
@@ -238,21 +239,14 @@ class LlamaCppBackend:
                     usage.accepted_draft_tokens += drafter.stats.accepted
 
     def _decode(
-        self,
-        prompt_tokens: list[int],
-        starts: list[int],
-        options: GenerationOptions,
-        matcher: Any,
-        usage: Usage,
-        response: Response,
-        drafter: Drafter | None,
-        produced: list[int],
+        self, request: _Request, response: Response, drafter: Drafter | None, produced: list[int]
     ) -> Iterator[Token]:
         """The decoding loop: forced runs, sampled tokens and verified drafts, appended to ``produced``."""
+        options, matcher, usage = request.options, request.matcher, request.usage
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         rng = np.random.default_rng(options.seed)
         greedy = options.temperature <= 0
-        logits = self._feed_prompt(prompt_tokens, starts, usage)
+        logits = self._feed_prompt(request.tokens, request.starts, usage)
         written = ""
 
         def emit(token: int, logprob: float | None, kind: TokenKind) -> Token:

@@ -14,17 +14,17 @@ never returned.  A returned answer carries each leaf's span and confidence.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import BadInput, ContextOverflow, SchemaViolation
 from ..llm import Backend, GenerationOptions, Message, Token, Usage, get_backend
-from ..llm.base import Constraint
 from .confidence import Confidence, leaf_confidence
 from .formats import Normalisation, normalise
 from .grammar import json_constraint
@@ -38,6 +38,7 @@ from .schema import Schema, load_schema
 from .validate import schema_errors
 
 ValueT = TypeVar("ValueT")
+ParamsT = ParamSpec("ParamsT")
 
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_TOKENS = 1024
@@ -92,57 +93,31 @@ StreamEvent = Partial | Retry | Extraction[Any]
 """What `complete_stream` yields: snapshots of the answer, a retry starting, then the result."""
 
 
-def complete_details(
-    messages: list[Message],
-    schema: Schema | str | Path | bool | type[BaseModel],
-    *,
-    model: str | None = None,
-    backend: Backend | None = None,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    lookup_text: str | None = None,
-    source_text: str | None = None,
-    grounded_only: bool = False,
-    on_text: Callable[[str], None] | None = None,
-    base_url: str | None = None,
-    api_key: str | None = None,
-) -> Extraction[Any]:
-    """Answer a chat of your own with schema-valid JSON: the loop behind `extract`, for callers whose
-    prompt is not "extract from this text" (writing a recipe, labelling a theme, describing a photo).
-
-    ``messages`` must say what to write; the schema is enforced and validated here, and a failed answer
-    is shown back to the model with the validator's message, up to ``max_retries`` times.  ``on_text``
-    receives the raw JSON as it is generated (every attempt), for showing progress; `complete_stream`
-    gives the answer as a growing object instead.
-
-    ``source_text`` is the text the answer is read from: each leaf's span is found in it, and a leaf
-    the schema marks ``"x-grounded": true`` (every string leaf that is not an enum, with
-    ``grounded_only``) that is not in it is a failure like a validation error: retried with a message
-    naming the field, then `SchemaViolation`.
-    """
-    events = complete_stream(
-        messages,
-        schema,
-        model=model,
-        backend=backend,
-        max_retries=max_retries,
-        max_tokens=max_tokens,
-        lookup_text=lookup_text,
-        source_text=source_text,
-        grounded_only=grounded_only,
-        on_text=on_text,
-        base_url=base_url,
-        api_key=api_key,
-    )
-    return final_result(events)
-
-
 def final_result(events: Iterator[StreamEvent]) -> Extraction[Any]:
     """Run a stream to its end and return its `Extraction` (its `SchemaViolation` is raised)."""
     for event in events:
         if isinstance(event, Extraction):
             return event
     raise AssertionError("a stream of the answer ended without its result")  # pragma: no cover
+
+
+def run_to_end(
+    stream: Callable[ParamsT, Iterator[StreamEvent]], name: str, doc: str
+) -> Callable[ParamsT, Extraction[Any]]:
+    """The blocking form of a streaming function: the same parameters, the stream run to its end
+    (`final_result`).  ``complete_details`` / ``complete_stream`` and each other such pair are one
+    definition of their parameters, so the two forms cannot drift apart."""
+
+    def run(*args: ParamsT.args, **kwargs: ParamsT.kwargs) -> Extraction[Any]:
+        return final_result(stream(*args, **kwargs))
+
+    run.__name__ = run.__qualname__ = name
+    run.__module__ = stream.__module__
+    run.__doc__ = doc
+    run.__signature__ = inspect.signature(stream).replace(  # type: ignore[attr-defined]
+        return_annotation="Extraction[Any]"
+    )
+    return run
 
 
 def complete_stream(
@@ -159,12 +134,11 @@ def complete_stream(
     on_text: Callable[[str], None] | None = None,
     stop_loops: bool = False,
     variant: int = 0,
-    base_url: str | None = None,
-    api_key: str | None = None,
 ) -> Iterator[StreamEvent]:
     """`complete_details`, yielding the answer as it grows: a `Partial` each time a value opens or
     closes, a `Retry` when an attempt failed and the next starts, and last the validated `Extraction`
-    (or `SchemaViolation`, raised from the iterator).
+    (or `SchemaViolation`, raised from the iterator).  ``model`` names a model (`get_backend`);
+    ``backend`` passes one directly.
 
     The schema and the context size are checked here, before the first item is asked for.
     ``stop_loops`` ends an attempt as soon as one list holds the same item `LOOP_REPEATS` times (see
@@ -177,24 +151,55 @@ def complete_stream(
         raise BadInput("grounded_only needs the source_text the values must be found in")
     model_class = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
     json_schema = load_schema(schema)
-    constraint = json_constraint(json_schema)
-    backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
+    backend = backend or get_backend(model)
     check_fits(backend, messages, max_tokens)
+    # What every attempt is generated with; each sets its own temperature and seed.
+    generation = GenerationOptions(
+        max_tokens=max_tokens,
+        constraint=json_constraint(json_schema),
+        lookup_text=lookup_text,
+        logprobs=True,  # for each leaf's confidence; servers that refuse them are asked once
+    )
     return _attempts(
         messages,
         json_schema,
         model_class,
         backend,
-        constraint,
+        generation,
         max_retries=max_retries,
-        max_tokens=max_tokens,
-        lookup_text=lookup_text,
-        source_text=source_text,
-        grounded_only=grounded_only,
+        grounding=_Grounding(source_text, grounded_only),
         on_text=on_text,
         stop_loops=stop_loops,
         variant=variant,
     )
+
+
+complete_details = run_to_end(
+    complete_stream,
+    "complete_details",
+    """Answer a chat of your own with schema-valid JSON: the loop behind `extract`, for callers whose
+    prompt is not "extract from this text" (writing a recipe, labelling a theme, describing a photo).
+
+    ``messages`` must say what to write; the schema is enforced and validated here, and a failed answer
+    is shown back to the model with the validator's message, up to ``max_retries`` times.  ``on_text``
+    receives the raw JSON as it is generated (every attempt), for showing progress; `complete_stream`
+    (the same parameters) gives the answer as a growing object instead.
+
+    ``source_text`` is the text the answer is read from: each leaf's span is found in it, and a leaf
+    the schema marks ``"x-grounded": true`` (every string leaf that is not an enum, with
+    ``grounded_only``) that is not in it is a failure like a validation error: retried with a message
+    naming the field, then `SchemaViolation`.
+    """,
+)
+
+
+@dataclass(frozen=True)
+class _Grounding:
+    """The text an answer's values are read from (None: no spans are found), and whether every copied
+    string must be found in it (``grounded_only``) or only the fields marked ``"x-grounded"``."""
+
+    source_text: str | None
+    every_string: bool
 
 
 def _attempts(
@@ -202,30 +207,27 @@ def _attempts(
     json_schema: Schema,
     model_class: type[BaseModel] | None,
     backend: Backend,
-    constraint: Constraint,
+    generation: GenerationOptions,
     *,
     max_retries: int,
-    max_tokens: int,
-    lookup_text: str | None,
-    source_text: str | None,
-    grounded_only: bool,
+    grounding: _Grounding,
     on_text: Callable[[str], None] | None,
     stop_loops: bool,
     variant: int,
 ) -> Iterator[StreamEvent]:
+    """The attempts of one answer, each generated with ``generation`` at its own temperature and seed."""
+    source_text, grounded_only = grounding.source_text, grounding.every_string
+    max_tokens = generation.max_tokens
     first = list(messages)
     usage = Usage()
     failures: list[list[tuple[str, str]]] = []
     raw = ""
     wanted = "schema-valid answer"
     for attempt in range(1, max_retries + 2):
-        options = GenerationOptions(
-            max_tokens=max_tokens,
+        options = replace(
+            generation,
             temperature=0.0 if attempt == 1 and variant == 0 else RETRY_TEMPERATURE,
             seed=attempt + VARIANT_SEEDS * variant,
-            constraint=constraint,
-            lookup_text=lookup_text,
-            logprobs=True,  # for each leaf's confidence; servers that refuse them are asked once
         )
         response = backend.prompt(messages, options)
         builder = PartialBuilder(json_schema, attempt, stop_loops=stop_loops)

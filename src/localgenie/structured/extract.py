@@ -23,7 +23,7 @@ from .complete import (
     Extraction,
     StreamEvent,
     complete_stream,
-    final_result,
+    run_to_end,
 )
 from .prompt import extraction_messages
 from .schema import Schema, load_schema, resolve_local_ref
@@ -83,46 +83,6 @@ class Extractor(Protocol):
     ) -> Extraction[Any]: ...
 
 
-def extract_details(
-    text: str,
-    schema: Schema | str | Path | bool | type[BaseModel],
-    *,
-    model: str | None = None,
-    backend: Backend | None = None,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    max_tokens: int | None = None,
-    grounded_only: bool = False,
-    base_url: str | None = None,
-    api_key: str | None = None,
-) -> Extraction[Any]:
-    """Extract data matching ``schema`` from ``text``: the `Extraction` record (value, attempts, usage,
-    raw text, completed formats, token facts, and per leaf its span in ``text`` and its confidence).
-
-    ``schema`` is a JSON Schema (dict, JSON text or a file path) or a Pydantic model class; with a
-    model class the value is an instance of it.  ``model`` names the model (``tiny``, ``default``, a
-    ``.gguf`` path, or the model name on a remote server); ``backend`` passes a backend directly.
-    ``max_tokens`` defaults to a budget sized from the schema and the text.  Raises `BadInput` for
-    unusable input and `SchemaViolation` when no valid answer came after the retries.
-
-    Fields the schema marks ``"x-grounded": true`` must be found in ``text``; ``grounded_only=True``
-    asks that of every string that is not an enum as well (``"x-grounded": false`` exempts a field).  A
-    value that is not in the text is retried with a message naming the field, then `SchemaViolation`.
-    """
-    return final_result(
-        extract_stream(
-            text,
-            schema,
-            model=model,
-            backend=backend,
-            max_retries=max_retries,
-            max_tokens=max_tokens,
-            grounded_only=grounded_only,
-            base_url=base_url,
-            api_key=api_key,
-        )
-    )
-
-
 def extract_stream(
     text: str,
     schema: Schema | str | Path | bool | type[BaseModel],
@@ -132,15 +92,13 @@ def extract_stream(
     max_retries: int = DEFAULT_MAX_RETRIES,
     max_tokens: int | None = None,
     grounded_only: bool = False,
-    base_url: str | None = None,
-    api_key: str | None = None,
 ) -> Iterator[StreamEvent]:
     """`extract_details` as a stream: `Partial` snapshots of the answer as it grows, a `Retry` when an
     attempt failed, then the `Extraction` (see `complete_stream`).  Bad input and a bad schema are
     raised here, before anything is generated."""
     check_text(text)
     json_schema = load_schema(schema)
-    backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
+    backend = backend or get_backend(model)
     messages = extraction_messages(json_schema, text)
     budget = max_tokens or answer_budget(json_schema, backend.count_tokens(text) or len(text) // 3)
     return complete_stream(
@@ -153,6 +111,25 @@ def extract_stream(
         source_text=text,
         grounded_only=grounded_only,
     )
+
+
+extract_details = run_to_end(
+    extract_stream,
+    "extract_details",
+    """Extract data matching ``schema`` from ``text``: the `Extraction` record (value, attempts, usage,
+    raw text, completed formats, token facts, and per leaf its span in ``text`` and its confidence).
+
+    ``schema`` is a JSON Schema (dict, JSON text or a file path) or a Pydantic model class; with a
+    model class the value is an instance of it.  ``model`` names the model (``tiny``, ``default``, a
+    ``.gguf`` path, or the model name on a remote server); ``backend`` passes a backend directly.
+    ``max_tokens`` defaults to a budget sized from the schema and the text.  Raises `BadInput` for
+    unusable input and `SchemaViolation` when no valid answer came after the retries.
+
+    Fields the schema marks ``"x-grounded": true`` must be found in ``text``; ``grounded_only=True``
+    asks that of every string that is not an enum as well (``"x-grounded": false`` exempts a field).  A
+    value that is not in the text is retried with a message naming the field, then `SchemaViolation`.
+    """,
+)
 
 
 def answer_budget(schema: Schema, text_tokens: int) -> int:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, create_model
 
 from ..errors import SchemaError
 from ..llm.base import Backend, GenerationOptions, Message, Response, Token
+from .partial import StringState
 from .schema import Schema, load_schema
 
 ITEMS_KEY = "items"
@@ -159,8 +160,7 @@ class ItemScanner:
         self.text = ""
         self._pos = 0
         self._depth = 0
-        self._in_string = False
-        self._escaped = False
+        self._string = StringState()
         self._start: int | None = None
         self._items: list[str] = []
         self._ends: list[int] = []
@@ -179,13 +179,8 @@ class ItemScanner:
         while self._pos < len(text):
             char, at = text[self._pos], self._pos
             self._pos += 1
-            if self._in_string:
-                if self._escaped:
-                    self._escaped = False
-                elif char == "\\":
-                    self._escaped = True
-                elif char == '"':
-                    self._in_string = False
+            if self._string.inside:
+                self._string.closes(char)
                 continue
             if char in "{[":
                 self._begin(at)
@@ -209,7 +204,7 @@ class ItemScanner:
                         return cut
             elif char == '"':
                 self._begin(at)
-                self._in_string = True
+                self._string.inside = True
             elif not char.isspace():
                 self._begin(at)
         return None

@@ -131,6 +131,26 @@ Expect = Literal["value", "key_or_end", "key", "colon", "comma_or_end", "item_or
 
 
 @dataclass
+class StringState:
+    """Whether streamed JSON text is inside a string, a character at a time, escapes followed: the one
+    piece of JSON lexing both `JsonScanner` and `multi.ItemScanner` need."""
+
+    inside: bool = False
+    _escaped: bool = False
+
+    def closes(self, char: str) -> bool:
+        """Take the next character of a string's body; True when it is the closing quote."""
+        if self._escaped:
+            self._escaped = False
+        elif char == "\\":
+            self._escaped = True
+        elif char == '"':
+            self.inside = False
+            return True
+        return False
+
+
+@dataclass
 class _Frame:
     container: dict[str, Any] | list[Any]
     path: FieldPath
@@ -152,8 +172,7 @@ class JsonScanner:
     _stack: list[_Frame] = field(default_factory=list)
     _expect: Expect = "value"
     _token: list[str] = field(default_factory=list)
-    _in_string: bool = False
-    _escaped: bool = False
+    _string: StringState = field(default_factory=StringState)
     _in_atom: bool = False
     _key_string: bool = False
 
@@ -166,14 +185,14 @@ class JsonScanner:
     def path(self) -> FieldPath | None:
         """Where the text is now: the value being written, else the innermost open container; None when
         nothing has started or everything is complete."""
-        if self._expect == "done" or (not self._stack and not self._in_string and not self._in_atom):
+        if self._expect == "done" or (not self._stack and not self._string.inside and not self._in_atom):
             return None
         if not self._stack:
             return ()
         top = self._stack[-1]
         if isinstance(top.container, dict):
             return top.path if top.key is None else (*top.path, top.key)
-        if self._in_string or self._in_atom:
+        if self._string.inside or self._in_atom:
             return (*top.path, len(top.container))
         return top.path
 
@@ -199,14 +218,9 @@ class JsonScanner:
         return events
 
     def _char(self, char: str, events: list[ScanEvent]) -> None:
-        if self._in_string:
+        if self._string.inside:
             self._token.append(char)
-            if self._escaped:
-                self._escaped = False
-            elif char == "\\":
-                self._escaped = True
-            elif char == '"':
-                self._in_string = False
+            if self._string.closes(char):
                 text = json.loads("".join(self._token))
                 self._token.clear()
                 if self._key_string:
@@ -232,7 +246,7 @@ class JsonScanner:
                 self._start_value(char, events)
         elif expect in ("key_or_end", "key"):
             if char == '"':
-                self._in_string, self._key_string = True, True
+                self._string.inside, self._key_string = True, True
                 self._token.append(char)
             elif char == "}" and expect == "key_or_end":
                 self._close_container("}", events)
@@ -260,7 +274,7 @@ class JsonScanner:
     def _start_value(self, char: str, events: list[ScanEvent]) -> None:
         here = self._value_path()
         if char == '"':
-            self._in_string, self._key_string = True, False
+            self._string.inside, self._key_string = True, False
             self._token.append(char)
             self._opened(here, events)
         elif char in "{[":

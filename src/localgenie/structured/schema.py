@@ -55,9 +55,9 @@ def load_schema(source: str | Path | Schema | type[BaseModel] | bool) -> Checked
         return _model_schema(source)
     schema: Any
     if isinstance(source, Path):
-        schema = _parse_json(_read(source), where=str(source))
+        schema = parse_json(_read(source), f"{source} is not valid JSON")
     elif isinstance(source, str):
-        schema = _parse_json(source, where="schema text")
+        schema = parse_json(source, "schema text is not valid JSON")
     else:
         schema = source
     if schema is True:
@@ -85,13 +85,12 @@ def _read(path: Path) -> str:
         raise SchemaError(f"cannot read schema file {path}: {exc}") from None
 
 
-def _parse_json(text: str, where: str) -> Any:
+def parse_json(text: str, failure: str) -> Any:
+    """``json.loads``, or `SchemaError` "``failure``: the parser's message at line L, column C"."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SchemaError(
-            f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from None
+        raise SchemaError(f"{failure}: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
 
 
 def check_schema(schema: Schema) -> None:

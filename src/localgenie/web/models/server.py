@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from localgenie.llm import Usage
+from localgenie.structured import DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS
 
 from .common import Out, rounded
 
@@ -58,6 +59,13 @@ class JobOut(Out):
     updated: str
 
 
+class ExtractForm(BaseModel):
+    """The Extract page's form: the schema as JSON text, and the text."""
+
+    schema_text: str
+    text: str
+
+
 class ExtractRequest(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -65,8 +73,8 @@ class ExtractRequest(BaseModel):
     json_schema: dict[str, Any] | Literal[True] = Field(
         alias="schema", description="a JSON Schema (2020-12); remote $refs are refused"
     )
-    max_retries: int = Field(default=2, ge=0, le=5)
-    max_tokens: int = Field(default=1024, ge=16, le=4096)
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, le=5)
+    max_tokens: int = Field(default=DEFAULT_MAX_TOKENS, ge=16, le=4096)
     grounded_only: bool = Field(
         default=False,
         description="every copied string (not enums) must be found in the text, as for fields marked "

@@ -13,28 +13,38 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sse_starlette.sse import EventSourceResponse
 
-from localgenie import Extraction, Partial, Retry, StreamEvent, extract_details, extract_stream, load_schema
-from localgenie.errors import BadInput, SchemaError, SchemaViolation
+from localgenie import Extraction, Partial, Retry, StreamEvent, extract_stream, load_schema
+from localgenie.errors import BadInput, SchemaViolation
 from localgenie.llm import Backend
+from localgenie.structured import DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS, Schema
 from localgenie.structured.extract import check_text
+from localgenie.structured.schema import parse_json
 
 from .. import db
 from ..deps import CSRF, AppState, State, responses
 from ..errors import NotFound
 from ..examples import BY_KEY, EXAMPLES
-from ..models import MAX_SCHEMA_TEXT, MAX_TEXT, ConfidenceOut, ExtractRequest, ExtractResponse
+from ..models import MAX_SCHEMA_TEXT, MAX_TEXT, ConfidenceOut, ExtractForm, ExtractRequest, ExtractResponse
 from ..pages import render
 from ..streaming import Channel, Event
 
 api = APIRouter(prefix="/api", tags=["extract"])
 pages = APIRouter(include_in_schema=False, dependencies=CSRF)
+
+
+# What an extraction request is refused with, in this endpoint's words (and 429 when the queue is full).
+REFUSED = {
+    400: "unusable text",
+    413: "text too long for the model's context",
+    422: "invalid schema",
+}
 
 
 def _emit_progress(event: StreamEvent, emit: Callable[[str, str], None]) -> Extraction[Any] | None:
@@ -49,59 +59,58 @@ def _emit_progress(event: StreamEvent, emit: Callable[[str, str], None]) -> Extr
     return None
 
 
-def _streamed(
-    text: str,
-    schema: Any,
-    backend: Backend,
-    emit: Callable[[str, str], None],
-    max_retries: int = 2,
-    max_tokens: int = 1024,
-    grounded_only: bool = False,
-) -> Extraction[Any]:
-    """`extract_details` on the model thread, its progress sent as events."""
-    events = extract_stream(
-        text,
-        schema,
-        backend=backend,
-        max_retries=max_retries,
-        max_tokens=max_tokens,
-        grounded_only=grounded_only,
-    )
-    try:
-        for event in events:
-            result = _emit_progress(event, emit)
-            if result is not None:
-                return result
-    finally:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()  # a client that left (emit raised): stop the model now
-    raise AssertionError("the stream ended without its result")  # pragma: no cover
+@dataclass(frozen=True)
+class Job:
+    """One extraction for the shared model: the text and schema checked here, before it waits in the
+    queue (cheap, and a bad request should not hold a place); `run` on the model thread."""
 
+    text: str
+    schema: Schema
+    max_retries: int = DEFAULT_MAX_RETRIES
+    max_tokens: int | None = DEFAULT_MAX_TOKENS
+    grounded_only: bool = False
 
-async def run_extraction(
-    state: AppState,
-    text: str,
-    schema: Any,
-    max_retries: int = 2,
-    max_tokens: int = 1024,
-    grounded_only: bool = False,
-) -> tuple[Extraction[Any], float]:
-    """Check the input here (cheap), then wait for the shared model."""
-    check_text(text)
-    checked = load_schema(schema)
-    started = time.perf_counter()
-    result = await state.queue.run(
-        lambda backend: extract_details(
-            text,
-            checked,
+    @classmethod
+    def checked(cls, text: str, schema: Any, **options: Any) -> Job:
+        return cls(check_text(text), load_schema(schema), **options)
+
+    @classmethod
+    def of(cls, body: ExtractRequest) -> Job:
+        return cls.checked(
+            body.text,
+            body.json_schema,
+            max_retries=body.max_retries,
+            max_tokens=body.max_tokens,
+            grounded_only=body.grounded_only,
+        )
+
+    def run(self, backend: Backend, emit: Callable[[str, str], None] | None = None) -> Extraction[Any]:
+        """`extract_details`, its progress sent as events when there is an ``emit``."""
+        events = extract_stream(
+            self.text,
+            self.schema,
             backend=backend,
-            max_retries=max_retries,
-            max_tokens=max_tokens,
-            grounded_only=grounded_only,
-        ),
-        kind="extract",
-    )
+            max_retries=self.max_retries,
+            max_tokens=self.max_tokens,
+            grounded_only=self.grounded_only,
+        )
+        try:
+            for event in events:
+                if isinstance(event, Extraction):
+                    return event
+                if emit is not None:
+                    _emit_progress(event, emit)
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()  # a client that left (emit raised): stop the model now
+        raise AssertionError("the stream ended without its result")  # pragma: no cover
+
+
+async def run_extraction(state: AppState, job: Job) -> tuple[Extraction[Any], float]:
+    """Wait for the shared model, run the job: its result and the seconds it took, waiting included."""
+    started = time.perf_counter()
+    result = await state.queue.run(job.run, kind="extract")
     return result, time.perf_counter() - started
 
 
@@ -109,22 +118,12 @@ async def run_extraction(
     "/extract",
     response_model=ExtractResponse,
     responses=responses(
-        400,
-        413,
-        422,
-        429,
-        say={
-            400: "unusable text",
-            413: "text too long for the model's context",
-            422: "invalid schema, or no schema-valid answer after the retries",
-        },
+        *REFUSED, 429, say={**REFUSED, 422: "invalid schema, or no schema-valid answer after the retries"}
     ),
 )
 async def api_extract(body: ExtractRequest, state: State) -> ExtractResponse:
     """Text + JSON Schema → JSON valid against the schema (or an error listing the failing paths)."""
-    result, seconds = await run_extraction(
-        state, body.text, body.json_schema, body.max_retries, body.max_tokens, body.grounded_only
-    )
+    result, seconds = await run_extraction(state, Job.of(body))
     return _response(result, state.queue.model, seconds)
 
 
@@ -143,15 +142,9 @@ def _response(result: Extraction[Any], model: str, seconds: float) -> ExtractRes
 @api.post(
     "/extract/stream",
     responses=responses(
-        400,
-        413,
-        422,
+        *REFUSED,
         429,
-        say={
-            400: "unusable text",
-            413: "text too long for the model's context",
-            422: "invalid schema",
-        },
+        say=REFUSED,
         ok={
             "content": {"text/event-stream": {}},
             "description": "events: partial ({attempt, value, complete, partial}: the object so far, "
@@ -162,22 +155,10 @@ def _response(result: Extraction[Any], model: str, seconds: float) -> ExtractRes
 )
 async def api_extract_stream(body: ExtractRequest, state: State) -> EventSourceResponse:
     """`/api/extract`, streamed: the object as it grows, field by field, then the validated result."""
-    check_text(body.text)
-    checked = load_schema(body.json_schema)
+    job = Job.of(body)
     started = time.perf_counter()
     channel: Channel[Extraction[Any]] = Channel()
-    future = state.queue.submit(
-        lambda backend: _streamed(
-            body.text,
-            checked,
-            backend,
-            channel.emit,
-            body.max_retries,
-            body.max_tokens,
-            body.grounded_only,
-        ),
-        kind="extract",
-    )
+    future = state.queue.submit(lambda backend: job.run(backend, channel.emit), kind="extract")
 
     def last(result: Extraction[Any]) -> Event:
         out = _response(result, state.queue.model, time.perf_counter() - started)
@@ -237,23 +218,36 @@ def extract_run_page(request: Request, state: State, run_id: int) -> HTMLRespons
     return _page(request, state, {"schema_text": run.schema_text, "text": run.text}, run)
 
 
+def _prepare(
+    request: Request, state: AppState, form: ExtractForm
+) -> tuple[db.ExtractionRun, Job] | HTMLResponse | RedirectResponse:
+    """The form's run and its checked job; or, for input refused before the model is asked, the answer:
+    the form again for a text over the limit (kept, with why), else the refusal kept as a failed run."""
+    schema_text, text = form.schema_text, form.text
+    too_long = _too_long(schema_text, text)
+    if too_long is not None:
+        return _page(request, state, form.model_dump(), None, error=too_long, status=413)
+    run = db.ExtractionRun(schema_text=schema_text, text=text, model=state.queue.model)
+    try:
+        return run, Job.checked(text, parse_json(schema_text, "the schema is not JSON"))
+    except BadInput as exc:
+        run_id = db.add_extraction(state.settings.web_db, _failed(run, exc))
+        return RedirectResponse(f"/extract/{run_id}", status_code=303)
+
+
 @pages.post("/extract", response_model=None)
 async def extract_submit(
-    request: Request,
-    state: State,
-    schema_text: Annotated[str, Form()],
-    text: Annotated[str, Form()],
+    request: Request, state: State, form: Annotated[ExtractForm, Form()]
 ) -> RedirectResponse | HTMLResponse:
     """Run and keep the extraction (its answer or its failure), then show it at its own address.  Model or
     backend trouble is not kept: the error page says what happened.  A text over the limit is not run:
     the form comes back with it, and says why (the request's size is capped by the server's body limit)."""
-    too_long = _too_long(schema_text, text)
-    if too_long is not None:
-        form = {"schema_text": schema_text, "text": text}
-        return _page(request, state, form, None, error=too_long, status=413)
-    run = db.ExtractionRun(schema_text=schema_text, text=text, model=state.queue.model)
+    prepared = _prepare(request, state, form)
+    if not isinstance(prepared, tuple):
+        return prepared
+    run, job = prepared
     try:
-        result, seconds = await run_extraction(state, text, _parse_schema(schema_text))
+        result, seconds = await run_extraction(state, job)
         run = _succeeded(run, result, seconds)
     except (SchemaViolation, BadInput) as exc:
         run = _failed(run, exc)
@@ -263,30 +257,20 @@ async def extract_submit(
 
 @pages.post("/extract/stream", response_model=None)
 async def extract_stream_page(
-    request: Request,
-    state: State,
-    schema_text: Annotated[str, Form()],
-    text: Annotated[str, Form()],
+    request: Request, state: State, form: Annotated[ExtractForm, Form()]
 ) -> EventSourceResponse | RedirectResponse | HTMLResponse:
     """The page's script: the form's run, streamed, and kept the same way (``done`` gives its address).
     Input refused before the model is asked is kept and shown at once, as the form does (a redirect)."""
-    too_long = _too_long(schema_text, text)
-    if too_long is not None:
-        form = {"schema_text": schema_text, "text": text}
-        return _page(request, state, form, None, error=too_long, status=413)
-    run = db.ExtractionRun(schema_text=schema_text, text=text, model=state.queue.model)
-    try:
-        checked = load_schema(_parse_schema(schema_text))
-        check_text(text)
-    except BadInput as exc:
-        run_id = db.add_extraction(state.settings.web_db, _failed(run, exc))
-        return RedirectResponse(f"/extract/{run_id}", status_code=303)
+    prepared = _prepare(request, state, form)
+    if not isinstance(prepared, tuple):
+        return prepared
+    run, job = prepared
     started = time.perf_counter()
     channel: Channel[db.ExtractionRun] = Channel()
 
     def work(backend: Backend) -> db.ExtractionRun:
         try:
-            result = _streamed(text, checked, backend, channel.emit)
+            result = job.run(backend, channel.emit)
         except (SchemaViolation, BadInput) as exc:
             return _failed(run, exc)
         return _succeeded(run, result, time.perf_counter() - started)
@@ -298,15 +282,6 @@ async def extract_stream_page(
         return {"event": "done", "data": json.dumps({"id": run_id, "url": f"/extract/{run_id}"})}
 
     return await channel.respond(state.queue, future, last)
-
-
-def _parse_schema(schema_text: str) -> Any:
-    try:
-        return json.loads(schema_text)
-    except json.JSONDecodeError as exc:
-        raise SchemaError(
-            f"the schema is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from exc
 
 
 def _succeeded(run: db.ExtractionRun, result: Extraction[Any], seconds: float) -> db.ExtractionRun:
