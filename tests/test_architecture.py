@@ -16,6 +16,7 @@ FORBIDDEN = {
     "tubetalk": {"web", "cli"},
     "vision": {"web", "cli"},
     "evaluation": {"web", "cli", "tune"},
+    "cascade": {"kitchen", "tubetalk", "vision", "web", "cli", "tune"},
     "tune": {"web", "cli"},
 }
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel
 
-from .errors import GenieError, NotFound, SchemaError, SchemaSyntaxError, SchemaViolation
+from .cascade import AUTO, Cascade, cascade_stream, is_cascade
+from .errors import BadInput, GenieError, NotFound, SchemaError, SchemaSyntaxError, SchemaViolation
 from .llm import Backend, get_backend
 from .store import logs
 from .store import schemas as saved
@@ -158,6 +159,7 @@ def extract_stream(
     grounded_only: bool = False,
     base_url: str | None = None,
     api_key: str | None = None,
+    cascade: Cascade | None = None,
 ) -> Iterator[StreamEvent]:
     """`extract_details` as the answer grows: `Partial` snapshots (completed fields with their final
     values, ``partial_path`` naming the one being written), `Retry` when an attempt failed validation
@@ -176,29 +178,33 @@ def extract_stream(
     iteration stops the model (and such a run is not logged).  Options are those of `extract_details`.
     """
     resolved = resolve(schema)
-    backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
-    if multi:
-        backend = ItemLoopGuard(backend)
+    chain = _cascade(model, backend, cascade, base_url, api_key, multi)
+    if chain is None:
+        backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
+        if multi:
+            backend = ItemLoopGuard(backend)
     entry: dict[str, Any] | None = None
     if logs.logging_enabled(log):
         entry = {
             "schema": resolved.schema,
             "schema_name": resolved.name,
             "multi": multi,
-            "backend": backend.info.kind,
-            "model": backend.info.model,
+            "backend": "cascade" if backend is None else backend.info.kind,
+            "model": str(chain) if backend is None else backend.info.model,
             "text": text if isinstance(text, str) else repr(text),
         }
+    options: dict[str, Any] = {"max_tokens": max_tokens, "grounded_only": grounded_only}
     started = time.perf_counter()
     try:  # bad text, or a text too long for the context, is refused here: logged as a failed run
-        events = core_extract_stream(
-            text,
-            _target(resolved, multi),
-            backend=backend,
-            max_retries=max_retries,
-            max_tokens=max_tokens,
-            grounded_only=grounded_only,
-        )
+        if chain is not None:
+            target = _target(resolved, multi)
+            events = cascade_stream(
+                text, target, chain, core_extract_stream, max_retries=max_retries, **options
+            )
+        else:
+            events = core_extract_stream(
+                text, _target(resolved, multi), backend=backend, max_retries=max_retries, **options
+            )
     except GenieError as error:
         if entry is not None:
             _log_failure(entry, started, error)
@@ -227,8 +233,9 @@ def _logged(events: Iterator[StreamEvent], entry: dict[str, Any], started: float
     try:
         for event in events:
             if isinstance(event, Extraction):
+                answered = [report.stage for report in event.stages if report.outcome == "accepted"]
                 logs.record(
-                    **entry,
+                    **({**entry, "model": f"{answered[0]} ({entry['model']})"} if answered else entry),
                     seconds=time.perf_counter() - started,
                     value=event.value,
                     raw=event.raw,
@@ -268,6 +275,26 @@ def extract_many(text: str, schema: SchemaSource, **kwargs: Any) -> list[Any]:
         items: list[Any] = getattr(value, ITEMS_KEY)
         return items
     return list(value[ITEMS_KEY])
+
+
+def _cascade(
+    model: str | None,
+    backend: Backend | None,
+    cascade: Cascade | None,
+    base_url: str | None,
+    api_key: str | None,
+    multi: bool,
+) -> Cascade | None:
+    """The cascade a request asks for (``cascade=``, or ``model="auto"`` / ``"tiny,default"``), if any."""
+    if cascade is None and not is_cascade(model):
+        return None
+    if backend is not None:
+        raise BadInput("pass a backend or a cascade (model='auto', a chain such as 'tiny,default'), not both")
+    chain = cascade or Cascade.parse(model or AUTO, base_url=base_url, api_key=api_key)
+    if multi:
+        stages = chain.backend
+        chain = replace(chain, backends=lambda stage: ItemLoopGuard(stages(stage)))
+    return chain
 
 
 def _target(resolved: ResolvedSchema, multi: bool) -> Schema | type[BaseModel]:

@@ -25,6 +25,7 @@ from rich.live import Live
 from rich.text import Text
 
 from ..api import ResolvedSchema, extract_stream, resolve
+from ..cascade import Cascade, Escalation, is_cascade
 from ..errors import BadInput, LowConfidence, SchemaViolation
 from ..llm import Backend, Usage, get_backend
 from ..structured import DEFAULT_MAX_RETRIES, Extraction, Partial, Retry, StreamEvent
@@ -63,7 +64,22 @@ def extract_command(
     ] = False,
     model: Annotated[
         str | None,
-        typer.Option("--model", "-m", help="tiny, default, a .gguf path, or a server's model name."),
+        typer.Option(
+            "--model",
+            "-m",
+            help="tiny, default, a .gguf path, a server's model name, or auto: tiny first, default when "
+            "tiny's answer fails the checks (see --cascade).",
+        ),
+    ] = None,
+    cascade: Annotated[
+        str | None,
+        typer.Option(
+            "--cascade",
+            metavar="STAGES",
+            help="Models to ask in turn, e.g. tiny,default,remote (remote: the --base-url server): an "
+            "earlier model's answer is kept only when its values are in the text and its confidence is "
+            "high; --verbose says which model answered and why others did not.",
+        ),
     ] = None,
     base_url: Annotated[
         str | None,
@@ -150,15 +166,18 @@ def extract_command(
     if stream and json_lines is not None:
         raise BadInput("--stream shows one object as it is written: it cannot be used with --json-lines")
     resolved = resolve(schema)
-    run = Run(resolved, multi, max_retries, max_tokens, not no_log, grounded_only, spans, min_confidence)
+    chain = _chain(model, cascade, base_url, api_key)
+    run = Run(
+        resolved, multi, max_retries, max_tokens, not no_log, grounded_only, spans, min_confidence, chain
+    )
     if json_lines is not None:
         lines = read_lines(json_lines)  # before loading the model: a missing file fails in no time
-        backend = get_backend(model, base_url=base_url, api_key=api_key)
+        backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
         _batch(lines, run, backend, verbose)
         return
     source = _read_stdin() if text in (None, "-") else text
     assert source is not None
-    backend = get_backend(model, base_url=base_url, api_key=api_key)
+    backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
     started = time.perf_counter()
     try:
         result = _run_streamed(source, run, backend) if stream else run.extract(source, backend)
@@ -185,15 +204,18 @@ class Run:
     grounded_only: bool = False
     spans: bool = False
     min_confidence: float | None = None
+    cascade: Cascade | None = None
 
-    def extract(self, text: str, backend: Backend) -> Extraction[Any]:
+    def extract(self, text: str, backend: Backend | None) -> Extraction[Any]:
         return final_result(self.stream(text, backend))
 
-    def stream(self, text: str, backend: Backend) -> Iterator[StreamEvent]:
+    def stream(self, text: str, backend: Backend | None) -> Iterator[StreamEvent]:
+        """One text's events, on ``backend`` (None: the run's cascade)."""
         return extract_stream(
             text,
             self.resolved,
             backend=backend,
+            cascade=self.cascade,
             multi=self.multi,
             log=self.log,
             max_retries=self.max_retries,
@@ -206,6 +228,27 @@ class Run:
         if not self.spans:
             return result.value
         return {"value": result.value, "spans": result.spans}
+
+
+def _chain(
+    model: str | None, stages: str | None, base_url: str | None, api_key: str | None
+) -> Cascade | None:
+    """The cascade of ``--cascade STAGES`` or ``--model auto`` (or a chain given to --model), if any."""
+    if stages is not None and model is not None:
+        raise BadInput(f"--cascade {stages} names the models to ask: it cannot be used with --model {model}")
+    chain = stages if stages is not None else model
+    if chain is None or not is_cascade(chain):
+        return None
+    return Cascade.parse(chain, base_url=base_url, api_key=api_key)
+
+
+def stage_lines(result: Extraction[Any]) -> list[str]:
+    """One line per model a cascade asked: what became of it, why, and what it cost."""
+    lines = []
+    for report in result.stages:
+        why = f": {'; '.join(report.reasons[:4])}" if report.reasons else ""
+        lines.append(f"{report.stage} {report.outcome} ({report.seconds:.2f} s){why}")
+    return lines
 
 
 def check_confidence(result: Extraction[Any], threshold: float, *, show: bool = False) -> None:
@@ -230,7 +273,7 @@ def check_confidence(result: Extraction[Any], threshold: float, *, show: bool = 
     )
 
 
-def _run_streamed(text: str, run: Run, backend: Backend) -> Extraction[Any]:
+def _run_streamed(text: str, run: Run, backend: Backend | None) -> Extraction[Any]:
     """`Run.extract`, drawing each `Partial` where the user looks (`live_console`): a terminal's drawing
     is redrawn in place and wiped at the end, so the terminal keeps only the final JSON from stdout."""
     events = run.stream(text, backend)
@@ -271,6 +314,9 @@ def live_console() -> Console | None:
 
 
 def retry_line(retry: Retry) -> str:
+    if isinstance(retry, Escalation):
+        problems = "; ".join(message for _, message in retry.errors[:3])
+        return f"{retry.stage}'s answer not kept ({problems}); {retry.next_stage} answers"
     problems = "; ".join(f"{path}: {message}" for path, message in retry.errors[:3])
     return f"attempt {retry.attempt - 1} failed ({problems}); attempt {retry.attempt} starts"
 
@@ -289,7 +335,7 @@ def render_partial(partial: Partial, retries: list[Retry]) -> Group:
     return Group(*parts)
 
 
-def _batch(lines: list[Any], run: Run, backend: Backend, verbose: bool) -> None:
+def _batch(lines: list[Any], run: Run, backend: Backend | None, verbose: bool) -> None:
     failed = 0
     started = time.perf_counter()
     with progress_bar(stderr) as progress:
@@ -328,6 +374,8 @@ def _batch(lines: list[Any], run: Run, backend: Backend, verbose: bool) -> None:
 
 
 def _report(result: Extraction[Any], seconds: float) -> None:
+    for line in stage_lines(result):
+        stderr.print(f"stage {line}", highlight=False, markup=False)
     stderr.print(_cost(result.attempts, result.usage, seconds), highlight=False)
 
 

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from localgenie.cascade.routing import model_for
 from localgenie.cli.kitchen_table import pantry_table
 from localgenie.errors import GenieWarning
 from localgenie.kitchen import corpus, db, pantry, units, vocab
@@ -59,7 +60,9 @@ def add(
         ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Store without asking for confirmation.")] = False,
-    model: Annotated[str | None, typer.Option(help="Model for plain-words extraction.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model for plain-words extraction (auto: default).")
+    ] = None,
     db_path: DbOption = None,
 ) -> None:
     """Add pantry items from plain words (LLM extraction), a CSV file, or photos (--photo a.jpg b.jpg)."""
@@ -78,7 +81,9 @@ def add(
     import localgenie  # lazily: loading the LLM stack is slow and only this path needs it
     from localgenie.kitchen.extraction import extract_pantry_items, missed_parts
 
-    items = extract_pantry_items(words, localgenie.extract_details, today=today, model=model)
+    items = extract_pantry_items(
+        words, localgenie.extract_details, today=today, model=model_for(model, "pantry")
+    )
     checked = [pantry.validate(i, today) for i in items]
     console.print(pantry_table(checked, "Understood", console.width, today))
     missed = missed_parts(words, [i.name for i in items])
@@ -265,7 +270,13 @@ def generate(
     exclude: Exclude = None,
     max_time: MaxTime = None,
     model: Annotated[
-        str | None, typer.Option("--model", "-m", help="tiny, default, a .gguf path, or a server's model.")
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="tiny, default, a .gguf path, a server's model, or auto (= default: tiny cannot "
+            "write recipes).",
+        ),
     ] = None,
     base_url: Annotated[
         str | None, typer.Option(help="OpenAI-compatible server URL (default: GENIE_BASE_URL).")
@@ -289,7 +300,7 @@ def generate(
         elif verbose:
             errors.out(data, end="", highlight=False)
 
-    backend = get_backend(model, base_url=base_url)
+    backend = get_backend(model_for(model, "recipe"), base_url=base_url)
     wanted = [w.strip() for w in (use or "").split(",") if w.strip()]
     result = generate_recipe(
         conn, backend, use=wanted, servings=servings, filters=filters, on_event=show_event
@@ -437,14 +448,16 @@ def order(
         str, typer.Argument(help='e.g. "two large pepperonis, one medium veggie without olives"')
     ],
     menu: Annotated[Path, typer.Option("--menu", help="Menu TOML file (see examples/menu.toml).")],
-    model: Annotated[str | None, typer.Option(help="Model for the extraction.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model for the extraction (auto: default).")] = None,
 ) -> None:
     """Turn a spoken-style order into items, priced by code from the menu (never by the model)."""
     import localgenie
     from localgenie.kitchen.order import load_menu, order_from_text
 
     parsed_menu = load_menu(menu)
-    _, priced = order_from_text(text, parsed_menu, localgenie.extract_details, model=model)
+    _, priced = order_from_text(
+        text, parsed_menu, localgenie.extract_details, model=model_for(model, "order")
+    )
     table = Table(title=parsed_menu.name)
     for col in ("qty", "item", "each", "total"):
         table.add_column(col)

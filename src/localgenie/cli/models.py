@@ -24,7 +24,8 @@ def show(ctx: typer.Context) -> None:
         table.add_row(info.name, info.description, info.status, size, str(info.path or "-"))
     stdout.print(table)
     stdout.print(
-        "Also: any local .gguf path (--model PATH), or an OpenAI-compatible server (--base-url URL)."
+        "Also: any local .gguf path (--model PATH), an OpenAI-compatible server (--base-url URL), or "
+        "--model auto: tiny first, default when tiny's answer fails the checks."
     )
 
 

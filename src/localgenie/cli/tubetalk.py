@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from localgenie.cascade.routing import model_for
 from localgenie.errors import BadInput
 
 app = typer.Typer(
@@ -68,7 +69,10 @@ def analyze(
 
     labels = (
         tubetalk.LLMOptions.from_extractor(
-            labelling_extract, model=model, seconds=llm_seconds, usage=tubetalk.LLMUsage()
+            labelling_extract,
+            model=model_for(model, "theme label"),
+            seconds=llm_seconds,
+            usage=tubetalk.LLMUsage(),
         )
         if llm
         else None

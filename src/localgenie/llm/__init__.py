@@ -21,6 +21,7 @@ __all__ = [
     "Response",
     "Token",
     "Usage",
+    "embedded_backend",
     "get_backend",
     "list_models",
 ]
@@ -68,7 +69,13 @@ def get_backend(
             if (url, name, key) not in _remote:
                 _remote[(url, name, key)] = OpenAICompatBackend(url, api_key=key, model=name)
             return _remote[(url, name, key)]
-    path = resolve_model_path(model or os.environ.get("GENIE_MODEL") or "default")
+    return embedded_backend(model or os.environ.get("GENIE_MODEL") or "default")
+
+
+def embedded_backend(model: str) -> Backend:
+    """The embedded backend for ``tiny``, ``default``, ``tuned:NAME`` or a ``.gguf`` path, even when a
+    server is configured (a cascade's local stages stay local); one instance per model file."""
+    path = resolve_model_path(model)
     with _backends_lock:
         if path not in _embedded:
             from .llamacpp import LlamaCppBackend

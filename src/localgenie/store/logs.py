@@ -116,8 +116,25 @@ def _v1(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v2(conn: sqlite3.Connection) -> None:
+    # Per schema, cascade stage and field: how often the stage's value matched the later stage's answer.
+    script(
+        conn,
+        """
+        CREATE TABLE field_checks (
+            schema_hash TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            pointer TEXT NOT NULL,
+            agreed INTEGER NOT NULL DEFAULT 0,
+            disagreed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (schema_hash, stage, pointer)
+        );
+        """,
+    )
+
+
 # Append only: a released migration never changes, or existing log files would diverge.
-MIGRATIONS = [_v1]
+MIGRATIONS = [_v1, _v2]
 
 
 def connect(path: Path | None = None) -> sqlite3.Connection:
@@ -198,14 +215,23 @@ def record(
         finally:
             conn.close()
     except (sqlite3.Error, OSError, BadInput) as exc:
-        _broken[target] = str(exc)
-        warnings.warn(
-            f"logging is off: the extraction log {target} cannot be written ({exc}); "
-            "the extraction itself is unaffected (set GENIE_LOG=0 to silence this)",
-            GenieWarning,
-            stacklevel=2,
-        )
+        broken(target, exc, stacklevel=3)
         return None
+
+
+def broken(target: Path, exc: BaseException, stacklevel: int = 2) -> None:
+    """Stop using the log at ``target`` in this process, with one warning saying why."""
+    _broken[target] = str(exc)
+    warnings.warn(
+        f"logging is off: the extraction log {target} cannot be written ({exc}); "
+        "the extraction itself is unaffected (set GENIE_LOG=0 to silence this)",
+        GenieWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def is_broken(target: Path) -> bool:
+    return target in _broken
 
 
 def entries(

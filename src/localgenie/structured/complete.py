@@ -47,6 +47,20 @@ RAW_KEPT_CHARS = 2000  # of the last answer, on a SchemaViolation
 VARIANT_SEEDS = 1000  # seeds per `variant`: attempts of different variants never share one
 
 
+@dataclass(frozen=True)
+class StageReport:
+    """What one model of a cascade (``model="auto"``, `localgenie.cascade`) did with a request:
+    ``outcome`` is ``accepted`` (its answer is the result), ``rejected`` (an answer that failed the
+    cascade's checks, ``reasons`` say which), ``failed`` (an error: no valid answer, model missing,
+    server down) or ``skipped`` (not run: past runs of this schema say it gets a field wrong)."""
+
+    stage: str
+    outcome: str
+    reasons: tuple[str, ...] = ()
+    seconds: float = 0.0
+    usage: Usage = field(default_factory=Usage)
+
+
 @dataclass
 class Extraction(Generic[ValueT]):
     """The result plus what it cost, how it was reached, where each value came from and how sure it was.
@@ -64,7 +78,7 @@ class Extraction(Generic[ValueT]):
     ``confidence`` the probabilities of the value's tokens (`Confidence`: min and
     mean); a leaf is missing from ``confidence`` when the backend reported no
     log-probabilities for its tokens.  Optional fields left out by code have no
-    leaf.
+    leaf.  ``stages`` is filled by a cascade: one `StageReport` per model it asked, in order.
     """
 
     value: ValueT
@@ -77,6 +91,7 @@ class Extraction(Generic[ValueT]):
     leaves: dict[str, Any] = field(default_factory=dict)
     spans: dict[str, Span | None] = field(default_factory=dict)
     confidence: dict[str, Confidence] = field(default_factory=dict)
+    stages: list[StageReport] = field(default_factory=list)
 
     def unsure(self, threshold: float) -> dict[str, Confidence | None]:
         """The leaves whose weakest token is below ``threshold`` (probability, 0..1), and those with no

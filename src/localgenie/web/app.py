@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from localgenie import __version__
+from localgenie.cascade import AUTO
 from localgenie.llm import Backend, get_backend
 
 from . import db, tubetalk_jobs
@@ -42,7 +43,8 @@ def create_app(
     """Build the app.  ``settings`` defaults to the environment (`WebSettings.from_env`)."""
     settings = settings or WebSettings.from_env()
     db.migrate(settings.web_db)
-    model = settings.model or db.get_pref(settings.web_db, core.MODEL_PREF) or "default"
+    model = settings.model or db.get_pref(settings.web_db, core.MODEL_PREF)
+    model = model or (AUTO if core.auto_ready() else "default")  # auto: tiny first, default when needed
     queue = ModelQueue(model, settings.queue_size, backend_factory)
     store = JobStore(settings.web_db)
     runner = JobRunner(store, settings.max_jobs)

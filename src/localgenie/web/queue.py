@@ -24,6 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from localgenie.cascade import Cascade, is_cascade, parse_chain
+from localgenie.cascade.routing import model_for, route
 from localgenie.errors import GenieError
 from localgenie.llm import Backend, get_backend
 
@@ -97,14 +99,22 @@ class ModelQueue:
                 self._durations.clear()  # another model's times say nothing about this one
             self.model = model
 
-    def backend(self) -> Backend:
-        """The current backend (loaded on first use; `get_backend` keeps one instance per model)."""
-        return self._factory(self.model)
+    def backend(self, kind: str = "model") -> Backend:
+        """The backend for ``kind`` of work (loaded on first use; `get_backend` keeps one instance per
+        model).  With ``auto`` (a cascade), the cheapest model that kind of work may use (`route`)."""
+        return self._factory(model_for(self.model, kind) or self.model)
+
+    def cascade(self, kind: str) -> Cascade | None:
+        """With ``auto`` (or a chain), the cascade ``kind`` of work runs through, its models built by
+        this queue's factory; None for one model."""
+        if not is_cascade(self.model):
+            return None
+        return Cascade(route(parse_chain(self.model), kind), backends=self._factory)
 
     async def run(self, work: Callable[[Backend], T], kind: str = "model") -> T:
         """Run ``work(backend)`` on the model thread; raise `QueueFull` when the line is full.  ``kind``
         names the sort of work, for the time it is expected to take."""
-        return await self._enter(lambda: work(self.backend()), kind)
+        return await self._enter(lambda: work(self.backend(kind)), kind)
 
     async def run_cpu(self, work: Callable[[], T], kind: str = "cpu") -> T:
         """Run CPU-heavy work that needs no language model (photo recognition) in the same line: on two
@@ -114,7 +124,7 @@ class ModelQueue:
     def submit(self, work: Callable[[Backend], T], kind: str = "model") -> asyncio.Future[T]:
         """Take a place in the line now (or raise `QueueFull` now) and run ``work(backend)`` in turn: a
         streaming response must know it was accepted, or answer 429, before it starts sending."""
-        return self._enter(lambda: work(self.backend()), kind)
+        return self._enter(lambda: work(self.backend(kind)), kind)
 
     def _enter(self, work: Callable[[], T], kind: str) -> asyncio.Future[T]:
         with self._count_lock:
@@ -143,7 +153,7 @@ class ModelQueue:
 
     def run_sync(self, work: Callable[[Backend], T], kind: str = "job") -> T:
         """For background job threads: wait for the model without counting against the request line."""
-        return self._timed(lambda: work(self.backend()), _Place(kind))
+        return self._timed(lambda: work(self.backend(kind)), _Place(kind))
 
     def _timed(self, work: Callable[[], T], place: _Place) -> T:
         kind = place.kind

@@ -57,6 +57,7 @@ from .server import (
     ModelOut,
     SettingsIn,
     SettingsOut,
+    StageOut,
 )
 
 __all__ = [
@@ -107,6 +108,7 @@ __all__ = [
     "ShoppingRecipe",
     "ShoppingRequest",
     "ShoppingResponse",
+    "StageOut",
     "SuggestRequest",
     "SuggestResponse",
     "SuggestionOut",

@@ -88,6 +88,13 @@ class ConfidenceOut(Out):
     tokens: int = Field(description="how many tokens counted (0: the grammar wrote the value alone)")
 
 
+class StageOut(Out):
+    stage: str = Field(description="a model of the cascade (model auto): tiny, default, remote, ...")
+    outcome: str = Field(description="accepted, rejected (failed the checks), failed (an error) or skipped")
+    reasons: list[str]
+    seconds: Annotated[float, rounded(3)]
+
+
 class ExtractResponse(Out):
     value: Any = Field(description="valid against the schema")
     attempts: int
@@ -100,4 +107,7 @@ class ExtractResponse(Out):
     )
     confidence: dict[str, ConfidenceOut] = Field(
         description="per JSON pointer; a leaf is missing when the model reported no log-probabilities"
+    )
+    stages: list[StageOut] = Field(
+        default_factory=list, description="with the model auto: each model asked, in order, and its outcome"
     )

@@ -10,6 +10,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from localgenie import __version__
+from localgenie.cascade import AUTO
 from localgenie.errors import BadInput, ModelNotFound
 from localgenie.llm import list_models
 from localgenie.llm.models import resolve_model_path
@@ -37,16 +38,34 @@ def healthz(state: State) -> Health:
 
 
 def _models(state: AppState) -> list[ModelOut]:
+    found = list_models()
+    ready = {m.name for m in found if m.status == "ready"}
+    auto = ModelOut(
+        name=AUTO,
+        description="tiny first, default when tiny's answer fails the checks (values not in the text, low "
+        "confidence); recipes, theme labels and the kitchen start at default",
+        status="ready" if {"tiny", "default"} <= ready else "needs tiny and default ready",
+        size=None,
+        selected=state.queue.model == AUTO,
+    )
     return [
-        ModelOut(
-            name=m.name,
-            description=m.description,
-            status=m.status,
-            size=m.size,
-            selected=m.name == state.queue.model,
-        )
-        for m in list_models()
+        *(
+            ModelOut(
+                name=m.name,
+                description=m.description,
+                status=m.status,
+                size=m.size,
+                selected=m.name == state.queue.model,
+            )
+            for m in found
+        ),
+        auto,
     ]
+
+
+def auto_ready() -> bool:
+    """Whether ``auto`` has two models to choose between here (the web app's default then)."""
+    return {m.name for m in list_models() if m.status == "ready"} >= {"tiny", "default"}
 
 
 @api.get("/api/models", response_model=list[ModelOut])
@@ -64,6 +83,12 @@ def _backend_kind() -> str:
 
 def choose_model(state: AppState, name: str) -> None:
     """Only built-in names: a request never names a file on the server."""
+    if name == AUTO:
+        if not auto_ready():
+            raise BadInput("model 'auto' needs both tiny and default ready: genie models prepare default")
+        state.queue.set_model(name)
+        db.set_pref(state.settings.web_db, MODEL_PREF, name)
+        return
     if name not in {m.name for m in list_models()}:
         raise ModelNotFound(
             f"unknown model {name!r}: choose one of {', '.join(m.name for m in list_models())}"

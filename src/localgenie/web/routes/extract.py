@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sse_starlette.sse import EventSourceResponse
 
 from localgenie import Extraction, Partial, Retry, StreamEvent, extract_stream, load_schema
+from localgenie.cascade import Cascade, Escalation
 from localgenie.errors import BadInput, SchemaViolation
 from localgenie.llm import Backend
 from localgenie.structured import DEFAULT_MAX_RETRIES, DEFAULT_MAX_TOKENS, Schema
@@ -31,7 +32,15 @@ from .. import db
 from ..deps import CSRF, AppState, State, responses
 from ..errors import NotFound
 from ..examples import BY_KEY, EXAMPLES
-from ..models import MAX_SCHEMA_TEXT, MAX_TEXT, ConfidenceOut, ExtractForm, ExtractRequest, ExtractResponse
+from ..models import (
+    MAX_SCHEMA_TEXT,
+    MAX_TEXT,
+    ConfidenceOut,
+    ExtractForm,
+    ExtractRequest,
+    ExtractResponse,
+    StageOut,
+)
 from ..pages import render
 from ..streaming import Channel, Event
 
@@ -51,6 +60,10 @@ def _emit_progress(event: StreamEvent, emit: Callable[[str, str], None]) -> Extr
     """Send a snapshot or a retry as an event; the `Extraction` that ends the stream is returned."""
     if isinstance(event, Partial):
         emit("partial", json.dumps(event.as_json(), ensure_ascii=False))
+    elif isinstance(event, Escalation):
+        reasons = [message for _, message in event.errors]
+        data = {"stage": event.stage, "next": event.next_stage, "reasons": reasons}
+        emit("stage", json.dumps(data, ensure_ascii=False))
     elif isinstance(event, Retry):
         errors = [{"path": path, "message": message} for path, message in event.errors]
         emit("retry", json.dumps({"attempt": event.attempt, "errors": errors}, ensure_ascii=False))
@@ -84,12 +97,19 @@ class Job:
             grounded_only=body.grounded_only,
         )
 
-    def run(self, backend: Backend, emit: Callable[[str, str], None] | None = None) -> Extraction[Any]:
-        """`extract_details`, its progress sent as events when there is an ``emit``."""
+    def run(
+        self,
+        backend: Backend,
+        emit: Callable[[str, str], None] | None = None,
+        cascade: Cascade | None = None,
+    ) -> Extraction[Any]:
+        """`extract_details` on ``backend`` (or through ``cascade``, the queue's ``auto``), its progress
+        sent as events when there is an ``emit``."""
         events = extract_stream(
             self.text,
             self.schema,
-            backend=backend,
+            backend=None if cascade else backend,
+            cascade=cascade,
             max_retries=self.max_retries,
             max_tokens=self.max_tokens,
             grounded_only=self.grounded_only,
@@ -110,7 +130,7 @@ class Job:
 async def run_extraction(state: AppState, job: Job) -> tuple[Extraction[Any], float]:
     """Wait for the shared model, run the job: its result and the seconds it took, waiting included."""
     started = time.perf_counter()
-    result = await state.queue.run(job.run, kind="extract")
+    result = await state.queue.run(lambda backend: job.run(backend, cascade=_cascade(state)), kind="extract")
     return result, time.perf_counter() - started
 
 
@@ -127,12 +147,23 @@ async def api_extract(body: ExtractRequest, state: State) -> ExtractResponse:
     return _response(result, state.queue.model, seconds)
 
 
+def _cascade(state: AppState) -> Cascade | None:
+    return state.queue.cascade("extract")
+
+
+def answered_by(result: Extraction[Any], model: str) -> str:
+    """The model that answered: ``model``, or with a cascade the stage whose answer was kept."""
+    kept = [report.stage for report in result.stages if report.outcome == "accepted"]
+    return f"{kept[0]} ({model})" if kept else model
+
+
 def _response(result: Extraction[Any], model: str, seconds: float) -> ExtractResponse:
     return ExtractResponse(
         value=result.value,
         attempts=result.attempts,
         usage=result.usage,
-        model=model,
+        model=answered_by(result, model),
+        stages=[StageOut.model_validate(report) for report in result.stages],
         seconds=seconds,
         spans=result.spans,
         confidence={pointer: ConfidenceOut.model_validate(c) for pointer, c in result.confidence.items()},
@@ -148,8 +179,9 @@ def _response(result: Extraction[Any], model: str, seconds: float) -> ExtractRes
         ok={
             "content": {"text/event-stream": {}},
             "description": "events: partial ({attempt, value, complete, partial}: the object so far, "
-            "paths as JSON pointers), retry ({attempt, errors}), then result (as /api/extract answers) "
-            "or error ({status, error, message, errors})",
+            "paths as JSON pointers), retry ({attempt, errors}), stage ({stage, next, reasons}: with the "
+            "model auto, an earlier model's answer was not kept and the next one starts), then result "
+            "(as /api/extract answers) or error ({status, error, message, errors})",
         },
     ),
 )
@@ -158,7 +190,9 @@ async def api_extract_stream(body: ExtractRequest, state: State) -> EventSourceR
     job = Job.of(body)
     started = time.perf_counter()
     channel: Channel[Extraction[Any]] = Channel()
-    future = state.queue.submit(lambda backend: job.run(backend, channel.emit), kind="extract")
+    future = state.queue.submit(
+        lambda backend: job.run(backend, channel.emit, _cascade(state)), kind="extract"
+    )
 
     def last(result: Extraction[Any]) -> Event:
         out = _response(result, state.queue.model, time.perf_counter() - started)
@@ -270,7 +304,7 @@ async def extract_stream_page(
 
     def work(backend: Backend) -> db.ExtractionRun:
         try:
-            result = job.run(backend, channel.emit)
+            result = job.run(backend, channel.emit, _cascade(state))
         except (SchemaViolation, BadInput) as exc:
             return _failed(run, exc)
         return _succeeded(run, result, time.perf_counter() - started)
@@ -286,7 +320,8 @@ async def extract_stream_page(
 
 def _succeeded(run: db.ExtractionRun, result: Extraction[Any], seconds: float) -> db.ExtractionRun:
     value = json.dumps(result.value, ensure_ascii=False)
-    return replace(run, value=value, attempts=result.attempts, seconds=seconds)
+    model = answered_by(result, run.model)
+    return replace(run, value=value, attempts=result.attempts, seconds=seconds, model=model)
 
 
 def _failed(run: db.ExtractionRun, exc: SchemaViolation | BadInput) -> db.ExtractionRun:

@@ -175,6 +175,9 @@ async function extractLive(form) {
         attemptLabel.textContent = partial.attempt > 1 ? `attempt ${partial.attempt}` : "";
         fields.replaceChildren(renderValue(partial.value, "", new Set(partial.complete), partial.partial));
         writing.textContent = describeWriting(partial.partial);
+      } else if (event === "stage") {
+        const stage = JSON.parse(data);
+        say(`${stage.stage}'s answer was not kept (${stage.reasons.join("; ")}): asking ${stage.next}`);
       } else if (event === "retry") {
         const retry = JSON.parse(data);
         const why = retry.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join("; ");
