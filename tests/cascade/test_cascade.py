@@ -207,3 +207,24 @@ def test_the_log_says_which_model_answered(own_log: Path) -> None:
 
 def _hash(schema: dict[str, object]) -> str:
     return schema_hash(schema)
+
+
+def test_the_next_model_drafts_from_what_the_earlier_one_wrote() -> None:
+    """Issue #14 part 2: tiny's rejected answer is the next model's draft source (after the text)."""
+    tiny, default = ScriptedBackend(INVENTED + " " * 40), ScriptedBackend(RIGHT)
+    localgenie.extract_details(TEXT, SCHEMA, cascade=chain({"tiny": tiny, "default": default}))
+    assert tiny.calls[0].options is not None and tiny.calls[0].options.lookup_text == TEXT
+    options = default.calls[0].options
+    assert options is not None and options.lookup_text is not None
+    text, written = options.lookup_text.split("\n\n", 1)
+    assert text == TEXT
+    # what tiny wrote up to where it was stopped: the invented name, not the city after it
+    assert written.startswith('{"ticket": 4471, "name": "John Smith"') and "Lyon" not in written
+
+
+def test_without_drafts_the_next_model_reads_only_the_text() -> None:
+    tiny, default = ScriptedBackend(INVENTED + " " * 40), ScriptedBackend(RIGHT)
+    cascade = chain({"tiny": tiny, "default": default}, draft=False)
+    localgenie.extract_details(TEXT, SCHEMA, cascade=cascade)
+    options = default.calls[0].options
+    assert options is not None and options.lookup_text == TEXT

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +98,21 @@ def test_the_cli_refuses_a_bad_chain_before_loading_a_model() -> None:
         timeout=120,
     )
     assert both.returncode == 2 and "cannot be used with --model tiny" in both.stderr.decode()
+
+
+def test_a_stage_drafting_from_an_earlier_answer_writes_its_own_answer_faster(tiny: Any) -> None:
+    """The real decoder, tiny as both stages: the first is rejected (no answer is certain enough for
+    min_confidence 1), the second drafts from what the first wrote, and more of its answer comes from
+    verified drafts.  (Its answer is its own greedy one up to near-ties: a batch's logits round
+    differently from one token's, and tiny is full of near-ties; bench/cascade.py counts how often
+    default's answer changes.)"""
+    text, schema = "Order 4471 from Maria Lopez, 3 chairs, ship to Lyon.", "order_id int, customer, city"
+    localgenie.extract_details(text, schema, backend=tiny)  # now the prompt is cached, as for the stages
+    alone = localgenie.extract_details(text, schema, backend=tiny)
+    cascade = Cascade(("first", "second"), min_confidence=1.0, backends=lambda stage: tiny, learn=False)
+    result = localgenie.extract_details(text, schema, cascade=cascade)
+    assert [(s.stage, s.outcome) for s in result.stages] == [("first", "rejected"), ("second", "accepted")]
+    assert result.value.keys() == alone.value.keys()
+    second = result.stages[1].usage
+    assert second.accepted_draft_tokens > alone.usage.accepted_draft_tokens
+    assert second.forward_passes < alone.usage.forward_passes

@@ -6,8 +6,6 @@ A failing test leaves a screenshot in ``test-artifacts/`` (or ``$GENIE_TEST_ARTI
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,29 +17,10 @@ import pytest
 from localgenie.web import WebSettings, create_app
 from localgenie.web.examples import PERSON
 from tests.tubetalk.tubetalk_helpers import HashingEmbedder
+from tests.web.conftest import ARTIFACTS
 from tests.web.helpers import FIXTURES, FakeBackend, LiveServer, factory
 from tests.web.test_generate import ANSWER, PANTRY
 from tests.web.test_recipes import import_recipes
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(
-    os.environ.get("GENIE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
-)
-
-
-def _chromium() -> str:
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    pytest.skip("chromium not found (/usr/bin/chromium): run tools/install_chromium.sh")
 
 
 @pytest.fixture(scope="module")
@@ -85,47 +64,6 @@ def _fresh_pantry(page: Any, items: list[dict[str, Any]]) -> dict[str, int]:
 def _fits_the_screen(page: Any) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(base_url=server)
-    context.set_default_timeout(20_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-
-    def console(msg: Any) -> None:
-        # A page answered with an error status on purpose (a form shown again with its reason) is logged
-        # as a failed load of the document itself: only failures of anything else count.
-        document = msg.text.startswith("Failed to load resource") and msg.location.get("url") == tab.url
-        if msg.type == "error" and not document:
-            errors.append(msg.text)
-
-    tab.on("console", console)
-    yield tab
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shot = ARTIFACTS / f"{request.node.name}.png"
-        try:
-            tab.screenshot(path=str(shot), full_page=True, timeout=5_000)
-            print(f"screenshot: {shot}")
-        except Exception as exc:  # a page still loading must not hide the test's own failure
-            print(f"no screenshot: {exc}")
-    context.close()
-    assert not errors, f"errors in the page: {errors}"  # CSP violations and script errors show up here
 
 
 def test_pantry_items_added_by_text_survive_a_reload(page: Any) -> None:

@@ -26,6 +26,7 @@ class StringCap:
         self.info = backend.info
         self.limit = limit
         self.tripped = False
+        self.written = ""  # the answer so far (of the last prompt): what the next stage may draft from
 
     @classmethod
     def for_text(cls, backend: Backend, text: str) -> StringCap:
@@ -44,9 +45,11 @@ class StringCap:
     def _capped(self, inner: Response, outer: Response) -> Iterator[Token]:
         inside = escaped = False
         length = 0
+        self.written = ""
         stream = inner.tokens()
         try:
             for token in stream:
+                self.written += token.text
                 for char in token.text:
                     if not inside:
                         inside, length = char == '"', 0

@@ -49,6 +49,7 @@ from ..structured.pointers import leaves
 from ..structured.schema import Schema, load_schema
 from .chain import Cascade
 from .checks import answer_reasons, early_reasons
+from .draft import DraftFrom
 from .guard import StringCap
 
 # Errors that mean "this stage cannot answer now", not "this input is wrong".
@@ -98,6 +99,7 @@ def _stages(
     reports: list[StageReport] = []
     errors: list[GenieError] = []
     candidates: list[tuple[str, dict[str, Any]]] = []  # earlier stages' values, checked against the answer
+    written: list[str] = []  # what the last stage that ran wrote, for the next one to draft from
     for index, stage in enumerate(cascade.stages):
         final = index == last
         if not final and (weak := field_checks.weak_field(digest, stage)) is not None:
@@ -109,7 +111,18 @@ def _stages(
             continue
         started = time.perf_counter()
         outcome = yield from _one_stage(
-            text, target, schema, cascade, stage, final, stream, max_retries, options, started, candidates
+            text,
+            target,
+            schema,
+            cascade,
+            stage,
+            final,
+            stream,
+            max_retries,
+            options,
+            started,
+            candidates,
+            written,
         )
         reports.append(outcome.report)
         if outcome.error is not None:
@@ -146,8 +159,11 @@ def _one_stage(
     options: dict[str, Any],
     started: float,
     candidates: list[tuple[str, dict[str, Any]]],
+    written: list[str],
 ) -> Generator[StreamEvent, None, _Outcome]:
-    """Run one stage, passing its events on; return (as the generator's value) what became of it."""
+    """Run one stage, passing its events on; return (as the generator's value) what became of it.
+    ``written`` holds what the stage before wrote (drafted from, with ``cascade.draft``), and is left
+    holding what this one wrote."""
 
     def seconds() -> float:
         return time.perf_counter() - started
@@ -155,6 +171,8 @@ def _one_stage(
     cap: StringCap | None = None
     try:
         backend = cascade.backend(stage)
+        if cascade.draft and written and written[-1].strip():
+            backend = DraftFrom(backend, written[-1])
         if not final:
             backend = cap = StringCap.for_text(backend, text)
         retries = max_retries if final else cascade.retries
@@ -192,6 +210,8 @@ def _one_stage(
         close = getattr(events, "close", None)
         if close is not None:
             close()  # a stage stopped early stops its model now
+        if cap is not None:
+            written[:] = [cap.written]
     raise AssertionError("a stage's stream ended without its result")  # pragma: no cover
 
 

@@ -157,6 +157,17 @@ class LlamaCppBackend:
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
+    def forget(self, messages: list[Message] | None = None, keep: int = 1) -> None:
+        """Drop what the KV cache holds past the first ``keep`` messages of ``messages`` (all of it,
+        without ``messages``): the next prompt pays for the rest again.  Benchmarks use it to time two
+        runs of one prompt alike (the second would otherwise find the whole prompt cached)."""
+        end = 0
+        if messages is not None and keep > 0:
+            starts = self._format(messages)[1]
+            end = starts[keep - 1] if keep - 1 < len(starts) else 0
+        with self._lock:
+            self._forget_after(min(end, len(self._past)))
+
     def tokenize_plain(self, text: str) -> list[int]:
         tokens: list[int] = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
         return tokens

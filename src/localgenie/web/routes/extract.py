@@ -42,6 +42,7 @@ from ..models import (
     StageOut,
 )
 from ..pages import render
+from ..queue import QueueFull
 from ..streaming import Channel, Event
 
 api = APIRouter(prefix="/api", tags=["extract"])
@@ -211,6 +212,7 @@ def _page(
     run: db.ExtractionRun | None,
     error: str | None = None,
     status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     context = {
         "examples": EXAMPLES,
@@ -222,7 +224,7 @@ def _page(
         "recent": db.recent_extractions(state.settings.web_db),
         "model": state.queue.model,
     }
-    return render(request, "extract.html", context, status=status)
+    return render(request, "extract.html", context, status=status, headers=headers)
 
 
 def _too_long(schema_text: str, text: str) -> str | None:
@@ -274,8 +276,8 @@ async def extract_submit(
     request: Request, state: State, form: Annotated[ExtractForm, Form()]
 ) -> RedirectResponse | HTMLResponse:
     """Run and keep the extraction (its answer or its failure), then show it at its own address.  Model or
-    backend trouble is not kept: the error page says what happened.  A text over the limit is not run:
-    the form comes back with it, and says why (the request's size is capped by the server's body limit)."""
+    backend trouble is not kept: the error page says what happened.  A text over the limit is not run, nor
+    one that finds the model's line full: the form comes back with it, and says why and for how long."""
     prepared = _prepare(request, state, form)
     if not isinstance(prepared, tuple):
         return prepared
@@ -283,6 +285,10 @@ async def extract_submit(
     try:
         result, seconds = await run_extraction(state, job)
         run = _succeeded(run, result, seconds)
+    except QueueFull as exc:
+        busy = f"{str(exc).capitalize()}. Your text and schema are kept below: press Extract again then."
+        headers = {"Retry-After": str(exc.retry_after)}
+        return _page(request, state, form.model_dump(), None, error=busy, status=429, headers=headers)
     except (SchemaViolation, BadInput) as exc:
         run = _failed(run, exc)
     run_id = db.add_extraction(state.settings.web_db, run)
