@@ -65,7 +65,9 @@ def test_every_leaf_is_listed_and_the_ungrounded_and_unsure_are_flagged() -> Non
 
 
 def test_a_value_without_confidence_says_so_and_is_not_flagged() -> None:
-    page = Reader(review_fragment(TEXT, (VALUE, SPANS, {})))
+    fragment = review_fragment(TEXT, (VALUE, SPANS, {}))
+    page = Reader(fragment)
+    assert "no confidence reported" in fragment and "under confidence" not in fragment
     assert not [m for m in page.marks if "gr-low" in m.classes]
     assert page.row("/name").cells[3] == "none reported"
     assert page.marks_of("/name")[0].attrs["title"].endswith("no confidence reported")

@@ -78,6 +78,8 @@ def test_the_extract_page_marks_each_value_and_hover_shows_its_field(tab: Any) -
     assert _styles(page, "#review pre.gr-text mark", "::after")[0]["content"] == '"/name"'
     country = page.locator('#review tr[data-pointer="/country"]')
     assert "not in the text" in country.inner_text() and "Norway" in country.inner_text()
+    chromium.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(chromium.ARTIFACTS / "extract-review.png"), full_page=True)
 
 
 def test_the_review_file_opens_styled_under_its_own_policy(tab: Any) -> None:

@@ -181,18 +181,20 @@ def review_html(
 
 
 def _summary(rows: list[_Leaf], min_confidence: float) -> str:
-    placed = sum(row.span is not None for row in rows)
-    low = sum(row.low for row in rows)
     if not rows:
         return '<p class="gr-summary">The answer has no values to show.</p>'
+    placed = sum(row.span is not None for row in rows)
     said = (
         f"{len(rows)} value{'s' if len(rows) != 1 else ''}: "
         f'<span class="gr-count-marked">{placed}</span> marked in the text, '
         f'<span class="gr-count-missing">{len(rows) - placed}</span> not in the text; '
-        f'<span class="gr-count-low">{low}</span> under confidence {min_confidence:g}. '
-        "Hover over a mark to see its field."
     )
-    return f'<p class="gr-summary">{said}</p>'
+    if any(row.confidence is not None for row in rows):
+        low = sum(row.low for row in rows)
+        said += f'<span class="gr-count-low">{low}</span> under confidence {min_confidence:g}. '
+    else:
+        said += "no confidence reported. "
+    return f'<p class="gr-summary">{said}Hover over a mark to see its field.</p>'
 
 
 def _legend(rows: list[_Leaf]) -> str:
@@ -296,10 +298,17 @@ def _row(text: str, row: _Leaf) -> str:
     value = row.value if isinstance(row.value, str) else json.dumps(row.value, ensure_ascii=False)
     return (
         f'<tr class="{" ".join(classes)}" data-pointer="{escape(row.pointer)}">'
-        f'<td class="gr-c{row.colour}"><span class="gr-swatch"></span><code>{escape(row.pointer)}</code></td>'
+        f'<td class="gr-c{row.colour}"><span class="gr-swatch"></span>'
+        f"<code>{_breakable(row.pointer)}</code></td>"
         f'<td class="gr-value">{escape(value)}</td><td class="gr-where">{where}</td>'
         f'<td class="gr-sure">{sure}</td></tr>'
     )
+
+
+def _breakable(pointer: str) -> str:
+    """A pointer, escaped, that a narrow column may break before each ``/`` (and only there)."""
+    escaped = escape(pointer)
+    return escaped[:1] + escaped[1:].replace("/", "<wbr>/")
 
 
 def _shorten(value: str) -> str:

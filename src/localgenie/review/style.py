@@ -52,14 +52,18 @@ REVIEW_CSS = (
 .gr-scroll { overflow-x: auto; }
 .gr-leaves { border-collapse: collapse; width: 100%; margin: .6rem 0; }
 .gr-leaves th, .gr-leaves td { text-align: left; padding: .35rem .5rem; vertical-align: top;
-  border-bottom: 1px solid var(--gr-line); overflow-wrap: anywhere; }
+  border-bottom: 1px solid var(--gr-line); overflow-wrap: break-word; }
 .gr-leaves code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85em; }
 .gr-leaves .gr-quote { color: var(--gr-muted); }
 tr.gr-missing td.gr-where { color: #8a5300; font-style: italic; }
 tr.gr-low td.gr-sure { color: var(--gr-low); font-weight: 600; }
 .gr-flag { display: inline-block; margin-left: .3em; padding: 0 .4em; border-radius: 999px; font-size: .75em;
   font-weight: 600; font-style: normal; background: #fdecea; color: var(--gr-low); }
-tr.gr-missing .gr-flag { background: #fff4e5; color: #8a5300; }
+tr.gr-missing td.gr-where .gr-flag { background: #fff4e5; color: #8a5300; }
+@media (max-width: 600px) {
+  .gr-leaves th, .gr-leaves td { padding: .3rem .2rem; font-size: .85rem; }
+  .gr-text { padding: .5rem; }
+}
 """
     + _COLOURS
     + "\n"
