@@ -10,11 +10,24 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Reply = tuple[int, str, str | bytes]  # status, content type, body
-Handler = Callable[[str, dict[str, Any] | None], Reply]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply with more to it: extra headers (``Retry-After``), or a body cut after ``cut`` bytes
+    while the headers promise all of it (a server that drops the connection mid-answer)."""
+
+    reply: Reply
+    headers: dict[str, str] = field(default_factory=dict)
+    cut: int | None = None
+
+
+Handler = Callable[[str, dict[str, Any] | None], Reply | Answer]
 
 
 def completion(content: str, finish_reason: str = "stop") -> Reply:
@@ -42,13 +55,23 @@ def fake_server(handler: Handler) -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
     class Handle(BaseHTTPRequestHandler):
         def _answer(self, body: dict[str, Any] | None) -> None:
-            status, content_type, payload = handler(self.path, body)
+            answer = handler(self.path, body)
+            if not isinstance(answer, Answer):
+                answer = Answer(answer)
+            status, content_type, payload = answer.reply
             data = payload.encode() if isinstance(payload, str) else payload
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(data)
+            if answer.cut is None:
+                self.wfile.write(data)
+                return
+            self.wfile.write(data[: answer.cut])
+            self.wfile.flush()
+            self.close_connection = True  # fewer bytes than promised, then the socket closes
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
@@ -71,3 +94,15 @@ def fake_server(handler: Handler) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def scripted(*replies: Reply | Answer) -> Handler:
+    """A handler that gives ``replies`` in turn, then the last one for ever."""
+    queue = list(replies)
+    lock = threading.Lock()
+
+    def handler(path: str, body: dict[str, Any] | None) -> Reply | Answer:
+        with lock:
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return handler

@@ -17,6 +17,7 @@ import localgenie
 from localgenie import BackendError, GenerationOptions, Message, SchemaViolation
 from localgenie.llm.models import tiny_model_path
 from localgenie.llm.openai_compat import OpenAICompatBackend
+from localgenie.llm.retries import RetryPolicy
 from localgenie.structured import schema_errors
 
 from ..conftest import SEED_TEXT
@@ -170,7 +171,8 @@ def test_an_answer_that_is_not_json_is_retried_then_refused() -> None:
 )
 def test_a_misbehaving_server_gives_a_backend_error(reply: tuple[int, str, str], message: str) -> None:
     with fake_server(lambda path, body: reply) as (url, _), pytest.raises(BackendError, match=message):
-        localgenie.extract("four", SCHEMA, base_url=url, model="m")
+        quick = RetryPolicy(backoff=0.01)  # a 500 is retried a few times first (test_remote_retries.py)
+        localgenie.extract("four", SCHEMA, backend=OpenAICompatBackend(url, model="m", retry=quick))
 
 
 def test_an_unreachable_server_fails_fast_and_says_where() -> None:
