@@ -6,12 +6,14 @@
     data = localgenie.extract(text, "name, age int, bio: one sentence")  # a concise schema
     people = localgenie.extract_many(text, Person)                   # every person in the text
     for event in localgenie.extract_stream(text, Person): ...        # the answer as it grows
+    person = await localgenie.aextract(text, Person, base_url=URL)   # awaited; many in flight at once
 
 Everything runs offline on an embedded model by default (``tiny`` or
 ``default``); pass ``base_url=`` (or set ``GENIE_BASE_URL``) to use any
 OpenAI-compatible server instead.
 """
 
+from .aio import aextract, aextract_details, aextract_stream
 from .api import extract, extract_details, extract_many, extract_stream, resolve_schema
 from .errors import (
     BackendError,
@@ -53,6 +55,9 @@ __all__ = [
     "StreamEvent",
     "Usage",
     "__version__",
+    "aextract",
+    "aextract_details",
+    "aextract_stream",
     "evaluate",
     "extract",
     "extract_details",
