@@ -89,6 +89,24 @@ class ScriptedBackend:
         return len(pieces(text))
 
 
+class ReadingBackend(ScriptedBackend):
+    """A `ScriptedBackend` whose reply to each prompt is ``answer(text)``, ``text`` being the input text
+    of the extraction prompt (between its fences): a "model" that reads, for tests of chunked runs,
+    where which chunk a prompt holds decides the answer."""
+
+    def __init__(self, answer: Callable[[str], str], *, context_length: int | None = None) -> None:
+        super().__init__(context_length=context_length)
+        self._answer = answer
+        self.texts: list[str] = []
+
+    def prompt(self, messages: list[Message], options: GenerationOptions | None = None) -> Response:
+        user = next(m.content for m in messages if m.role == "user")
+        text = user.split("<<<\n", 1)[1].rsplit("\n>>>", 1)[0]
+        self.texts.append(text)
+        self._script.append(Answer(self._answer(text)))
+        return super().prompt(messages, options)
+
+
 def _is_a_backend(backend: ScriptedBackend) -> Backend:
     return backend  # mypy holds the double to the real protocol (mypy tests/structured/scripted.py)
 

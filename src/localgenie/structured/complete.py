@@ -25,10 +25,12 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import BadInput, ContextOverflow, SchemaViolation
 from ..llm import Backend, GenerationOptions, Message, Token, Usage, get_backend
+from .chunks import ChunkReport
 from .confidence import Confidence, leaf_confidence
 from .formats import Normalisation, normalise
 from .grammar import json_constraint
 from .grounding import Span, ground, must_ground
+from .merge import Conflict
 from .optional import drop_absent
 from .partial import Partial, PartialBuilder, Retry
 from .partial import json_path as field_path_text
@@ -79,6 +81,11 @@ class Extraction(Generic[ValueT]):
     mean); a leaf is missing from ``confidence`` when the backend reported no
     log-probabilities for its tokens.  Optional fields left out by code have no
     leaf.  ``stages`` is filled by a cascade: one `StageReport` per model it asked, in order.
+
+    A text read in chunks (longer than the context, `localgenie.structured.long`) fills ``chunks``
+    (one `ChunkReport` per chunk read, a failed one with its error) and ``conflicts`` (fields two chunks
+    found different values for in the text: the first is the value, both are reported); spans are
+    offsets into the whole text.  Both are empty for a text read in one prompt.
     """
 
     value: ValueT
@@ -92,6 +99,8 @@ class Extraction(Generic[ValueT]):
     spans: dict[str, Span | None] = field(default_factory=dict)
     confidence: dict[str, Confidence] = field(default_factory=dict)
     stages: list[StageReport] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    chunks: list[ChunkReport] = field(default_factory=list)
 
     def unsure(self, threshold: float) -> dict[str, Confidence | None]:
         """The leaves whose weakest token is below ``threshold`` (probability, 0..1), and those with no
@@ -310,6 +319,15 @@ def _attempts(
         usage=usage,
         raw=raw[:RAW_KEPT_CHARS],
     )
+
+
+def fits(backend: Backend, messages: list[Message], max_tokens: int) -> bool:
+    """Whether the prompt and room for an answer of ``max_tokens`` fit the backend's context."""
+    try:
+        check_fits(backend, messages, max_tokens)
+    except ContextOverflow:
+        return False
+    return True
 
 
 def check_fits(backend: Backend, messages: list[Message], max_tokens: int) -> None:
