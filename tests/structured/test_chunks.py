@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -25,7 +26,7 @@ TEXT = "\n\n".join(sentences(p) for p in range(8))
 def check_cover(text: str, chunks: list[Chunk], max_tokens: int) -> None:
     """In order, from the first character to the last, no gap, each chunk within the budget."""
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert before.start < after.start <= before.end < after.end, (before, after)
     for chunk in chunks:
         assert count(text[chunk.start : chunk.end]) <= max_tokens, chunk
@@ -58,7 +59,7 @@ def test_chunks_end_at_sentence_ends_inside_a_long_paragraph_and_overlap_by_sent
     check_cover(text, chunks, 120)
     for chunk in chunks[:-1]:
         assert text[: chunk.end].endswith("it. "), text[chunk.end - 20 : chunk.end]
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert text[after.start :].startswith("Sentence "), text[after.start : after.start + 20]
         repeated = count(text[after.start : before.end])
         assert 0 < repeated <= 30

@@ -155,7 +155,9 @@ def _merge_leaf(a: Leaf, b: Leaf) -> Leaf:
         return a
     if a.span is None:
         return b if b.span is not None else a
-    if b.span is not None and not _equal(a.value, b.value) and a.span != b.span:
+    # Another grounded value is a conflict, reported once (an overlap reads the same one twice).
+    different = b.span is not None and b.span != a.span and not _equal(a.value, b.value)
+    if different and all(span != b.span for _, span in a.others):
         return replace(a, others=(*a.others, (b.value, b.span)))
     return a
 
