@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +30,7 @@ from ..errors import BadInput, LowConfidence, SchemaViolation
 from ..llm import Backend, Usage, get_backend
 from ..structured import DEFAULT_MAX_RETRIES, Extraction, Partial, Retry, StreamEvent
 from ..structured.complete import RAW_KEPT_CHARS, final_result
+from ..structured.long import ChunkPartial
 from ..structured.partial import json_path
 from .batch import error_record, progress_bar, read_lines
 
@@ -144,6 +145,16 @@ def extract_command(
             "and confidences on stderr; the JSON is still printed).",
         ),
     ] = None,
+    passes: Annotated[
+        int,
+        typer.Option(
+            "--passes",
+            min=1,
+            max=3,
+            help="Read the text this many times, the chunk cuts moved each time, for recall (a text "
+            "longer than the model's context is always read in overlapping chunks).",
+        ),
+    ] = 1,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -170,6 +181,8 @@ def extract_command(
     run = Run(
         resolved, multi, max_retries, max_tokens, not no_log, grounded_only, spans, min_confidence, chain
     )
+    if passes != 1:
+        run = replace(run, passes=passes)
     if json_lines is not None:
         lines = read_lines(json_lines)  # before loading the model: a missing file fails in no time
         backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
@@ -188,6 +201,12 @@ def extract_command(
     print(json.dumps(run.output(result), ensure_ascii=False))
     if verbose:
         _report(result, time.perf_counter() - started)
+    elif failed_chunks := [report for report in result.chunks if report.error]:
+        stderr.print(
+            f"genie: {len(failed_chunks)} of {len(result.chunks)} chunks of the text gave no valid answer: "
+            "what they hold is missing (--verbose says which)",
+            highlight=False,
+        )
     if min_confidence is not None:
         check_confidence(result, min_confidence, show=True)
 
@@ -205,6 +224,7 @@ class Run:
     spans: bool = False
     min_confidence: float | None = None
     cascade: Cascade | None = None
+    passes: int = 1
 
     def extract(self, text: str, backend: Backend | None) -> Extraction[Any]:
         return final_result(self.stream(text, backend))
@@ -221,6 +241,7 @@ class Run:
             max_retries=self.max_retries,
             max_tokens=self.max_tokens,
             grounded_only=self.grounded_only,
+            **({"passes": self.passes} if self.passes != 1 else {}),
         )
 
     def output(self, result: Extraction[Any]) -> Any:
@@ -248,6 +269,20 @@ def stage_lines(result: Extraction[Any]) -> list[str]:
     for report in result.stages:
         why = f": {'; '.join(report.reasons[:4])}" if report.reasons else ""
         lines.append(f"{report.stage} {report.outcome} ({report.seconds:.2f} s){why}")
+    return lines
+
+
+def chunk_lines(result: Extraction[Any]) -> list[str]:
+    """For a text read in chunks: how many, the ones that failed, and each conflict between chunks."""
+    if not result.chunks:
+        return []
+    passes = max(report.pass_number for report in result.chunks)
+    failed = [report for report in result.chunks if report.error]
+    said = f"read in {len(result.chunks)} chunks" + (f" over {passes} passes" if passes > 1 else "")
+    lines = [said + (f", {len(failed)} without a valid answer" if failed else "")]
+    for report in failed:
+        lines.append(f"chunk at {report.start}-{report.end} skipped: {report.error}")
+    lines.extend(f"conflict {conflict.describe()}" for conflict in result.conflicts)
     return lines
 
 
@@ -324,6 +359,9 @@ def retry_line(retry: Retry) -> str:
 def render_partial(partial: Partial, retries: list[Retry]) -> Group:
     """The object so far as indented JSON, then what is being written (or the retry in progress)."""
     parts: list[Any] = []
+    if isinstance(partial, ChunkPartial):
+        where = f"chunk {partial.chunk}/{partial.chunks} (characters {partial.start:,}-{partial.end:,})"
+        parts.append(Text(f"reading {where}", style="dim"))
     if retries:
         parts.append(Text(retry_line(retries[-1]), style="yellow"))
     parts.append(
@@ -376,6 +414,8 @@ def _batch(lines: list[Any], run: Run, backend: Backend | None, verbose: bool) -
 def _report(result: Extraction[Any], seconds: float) -> None:
     for line in stage_lines(result):
         stderr.print(f"stage {line}", highlight=False, markup=False)
+    for line in chunk_lines(result):
+        stderr.print(line, highlight=False, markup=False)
     stderr.print(_cost(result.attempts, result.usage, seconds), highlight=False)
 
 
