@@ -241,7 +241,7 @@ class Run:
             max_retries=self.max_retries,
             max_tokens=self.max_tokens,
             grounded_only=self.grounded_only,
-            **({"passes": self.passes} if self.passes != 1 else {}),
+            passes=self.passes,
         )
 
     def output(self, result: Extraction[Any]) -> Any:

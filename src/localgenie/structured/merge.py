@@ -156,9 +156,11 @@ def _merge_leaf(a: Leaf, b: Leaf) -> Leaf:
     if a.span is None:
         return b if b.span is not None else a
     # Another grounded value is a conflict, reported once (an overlap reads the same one twice).
-    different = b.span is not None and b.span != a.span and not _equal(a.value, b.value)
-    if different and all(span != b.span for _, span in a.others):
-        return replace(a, others=(*a.others, (b.value, b.span)))
+    other = b.span
+    if other is None or other == a.span or _equal(a.value, b.value):
+        return a
+    if all(span != other for _, span in a.others):
+        return replace(a, others=(*a.others, (b.value, other)))
     return a
 
 
