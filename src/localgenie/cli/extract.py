@@ -33,6 +33,7 @@ from ..structured.complete import RAW_KEPT_CHARS, final_result
 from ..structured.long import ChunkPartial
 from ..structured.partial import json_path
 from .batch import error_record, progress_bar, read_lines
+from .chunked import chunk_lines, run_chunked
 
 stderr = Console(stderr=True)
 
@@ -193,7 +194,7 @@ def extract_command(
     backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
     started = time.perf_counter()
     try:
-        result = _run_streamed(source, run, backend) if stream else run.extract(source, backend)
+        result = _run_streamed(source, run, backend) if stream else run_chunked(run.stream(source, backend))
     except SchemaViolation as error:
         if verbose:
             _report_failure(error, time.perf_counter() - started)
@@ -269,20 +270,6 @@ def stage_lines(result: Extraction[Any]) -> list[str]:
     for report in result.stages:
         why = f": {'; '.join(report.reasons[:4])}" if report.reasons else ""
         lines.append(f"{report.stage} {report.outcome} ({report.seconds:.2f} s){why}")
-    return lines
-
-
-def chunk_lines(result: Extraction[Any]) -> list[str]:
-    """For a text read in chunks: how many, the ones that failed, and each conflict between chunks."""
-    if not result.chunks:
-        return []
-    passes = max(report.pass_number for report in result.chunks)
-    failed = [report for report in result.chunks if report.error]
-    said = f"read in {len(result.chunks)} chunks" + (f" over {passes} passes" if passes > 1 else "")
-    lines = [said + (f", {len(failed)} without a valid answer" if failed else "")]
-    for report in failed:
-        lines.append(f"chunk at {report.start}-{report.end} skipped: {report.error}")
-    lines.extend(f"conflict {conflict.describe()}" for conflict in result.conflicts)
     return lines
 
 
