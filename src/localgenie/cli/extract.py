@@ -5,7 +5,8 @@ SCHEMA is a JSON Schema file or text, a saved name (genie schemas save), or a co
 
 --spans shows where in the text each value stands (offsets in Python characters, null when the value is
 not in the text); --grounded-only refuses values that are not in it; --min-confidence flags values the
-model was unsure of (exit code 3).
+model was unsure of (exit code 3); --html FILE writes a review to open in a browser: the text with each
+value marked in its field's colour, and every value's place and confidence.
 """
 
 from __future__ import annotations
@@ -19,21 +20,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console, Group
-from rich.json import JSON
-from rich.live import Live
-from rich.text import Text
+from rich.console import Console
 
 from ..api import ResolvedSchema, extract_stream, resolve
-from ..cascade import Cascade, Escalation, is_cascade
+from ..cascade import Cascade, is_cascade
 from ..errors import BadInput, LowConfidence, SchemaViolation
 from ..llm import Backend, Usage, get_backend
-from ..structured import DEFAULT_MAX_RETRIES, Extraction, Partial, Retry, StreamEvent
+from ..review import DEFAULT_MIN_CONFIDENCE, review_html
+from ..structured import DEFAULT_MAX_RETRIES, Extraction, StreamEvent
 from ..structured.complete import RAW_KEPT_CHARS, final_result
-from ..structured.long import ChunkPartial
-from ..structured.partial import json_path
 from .batch import error_record, progress_bar, read_lines
 from .chunked import chunk_lines, run_chunked
+from .live import run_streamed
 
 stderr = Console(stderr=True)
 
@@ -146,6 +144,17 @@ def extract_command(
             "and confidences on stderr; the JSON is still printed).",
         ),
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            dir_okay=False,
+            help="Also write a self-contained HTML review to FILE: the text with each value found in it "
+            "marked in its field's colour (hover: the field, value and confidence), and a table of every "
+            "value, those not in the text and those under --min-confidence (default 0.5) flagged.",
+        ),
+    ] = None,
     passes: Annotated[
         int,
         typer.Option(
@@ -177,6 +186,8 @@ def extract_command(
         )
     if stream and json_lines is not None:
         raise BadInput("--stream shows one object as it is written: it cannot be used with --json-lines")
+    if html is not None:
+        _check_html(html, json_lines)
     resolved = resolve(schema)
     chain = _chain(model, cascade, base_url, api_key)
     run = Run(
@@ -194,12 +205,17 @@ def extract_command(
     backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
     started = time.perf_counter()
     try:
-        result = _run_streamed(source, run, backend) if stream else run_chunked(run.stream(source, backend))
+        result = (
+            run_streamed(run.stream(source, backend)) if stream else run_chunked(run.stream(source, backend))
+        )
     except SchemaViolation as error:
         if verbose:
             _report_failure(error, time.perf_counter() - started)
         raise
     print(json.dumps(run.output(result), ensure_ascii=False))
+    if html is not None:  # before the confidence check: the review is where an unsure value is checked
+        threshold = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+        write_review(html, source, result, resolved, threshold, verbose=verbose)
     if verbose:
         _report(result, time.perf_counter() - started)
     elif failed_chunks := [report for report in result.chunks if report.error]:
@@ -252,6 +268,38 @@ class Run:
         return {"value": result.value, "spans": result.spans}
 
 
+def _check_html(path: Path, json_lines: str | None) -> None:
+    """Refuse an --html that cannot be written, before the model is loaded."""
+    if json_lines is not None:
+        raise BadInput(
+            f"--html {path} reviews one text: it cannot be used with --json-lines (run genie extract "
+            "--html once per text, or --spans for every line's spans)"
+        )
+    if not path.parent.is_dir():
+        raise BadInput(f"--html {path}: the folder {path.parent} does not exist")
+
+
+def write_review(
+    path: Path,
+    text: str,
+    result: Extraction[Any],
+    resolved: ResolvedSchema,
+    min_confidence: float,
+    *,
+    verbose: bool = False,
+) -> None:
+    """The review of ``result`` (`localgenie.review`) as a self-contained HTML file."""
+    title = f"Genie review: {resolved.name}" if resolved.name else "Genie review"
+    document = review_html(text, result, title=title, min_confidence=min_confidence)
+    try:
+        # errors="replace": a command-line argument that was not UTF-8 holds surrogates no file can.
+        path.write_text(document, encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise BadInput(f"cannot write the review to {path}: {exc.strerror or exc}") from exc
+    if verbose:
+        stderr.print(f"review written to {path}", highlight=False, markup=False)
+
+
 def _chain(
     model: str | None, stages: str | None, base_url: str | None, api_key: str | None
 ) -> Cascade | None:
@@ -293,71 +341,6 @@ def check_confidence(result: Extraction[Any], threshold: float, *, show: bool = 
         f"{len(unsure)} value(s) under confidence {threshold:g}: {names}; check them in the text",
         {p: None if c is None else (c.min, c.mean) for p, c in unsure.items()},
     )
-
-
-def _run_streamed(text: str, run: Run, backend: Backend | None) -> Extraction[Any]:
-    """`Run.extract`, drawing each `Partial` where the user looks (`live_console`): a terminal's drawing
-    is redrawn in place and wiped at the end, so the terminal keeps only the final JSON from stdout."""
-    events = run.stream(text, backend)
-    console = live_console()
-    retries: list[Retry] = []
-    if console is None:  # nowhere to draw: still say when a retry starts
-        for event in events:
-            if isinstance(event, Retry):
-                stderr.print(f"genie: {retry_line(event)}", highlight=False, markup=False)
-            elif isinstance(event, Extraction):
-                return event
-        raise AssertionError("the stream ended without its result")  # pragma: no cover
-    try:
-        with Live(console=console, transient=True, refresh_per_second=12) as live:
-            for event in events:
-                if isinstance(event, Retry):
-                    retries.append(event)
-                elif isinstance(event, Partial):
-                    live.update(render_partial(event, retries))
-                else:
-                    return event
-    finally:
-        if console is not stderr:
-            console.file.close()
-    raise AssertionError("the stream ended without its result")  # pragma: no cover
-
-
-def live_console() -> Console | None:
-    """Where to draw a live object: stderr when it is a terminal, else the controlling terminal (stdout
-    and stderr may both be redirected: ``genie extract --stream ... 2>log | jq``), else nowhere."""
-    if sys.stderr.isatty():
-        return stderr
-    try:
-        tty = open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115  (closed by the caller)
-    except OSError:
-        return None
-    return Console(file=tty)
-
-
-def retry_line(retry: Retry) -> str:
-    if isinstance(retry, Escalation):
-        problems = "; ".join(message for _, message in retry.errors[:3])
-        return f"{retry.stage}'s answer not kept ({problems}); {retry.next_stage} answers"
-    problems = "; ".join(f"{path}: {message}" for path, message in retry.errors[:3])
-    return f"attempt {retry.attempt - 1} failed ({problems}); attempt {retry.attempt} starts"
-
-
-def render_partial(partial: Partial, retries: list[Retry]) -> Group:
-    """The object so far as indented JSON, then what is being written (or the retry in progress)."""
-    parts: list[Any] = []
-    if isinstance(partial, ChunkPartial):
-        where = f"chunk {partial.chunk}/{partial.chunks} (characters {partial.start:,}-{partial.end:,})"
-        parts.append(Text(f"reading {where}", style="dim"))
-    if retries:
-        parts.append(Text(retry_line(retries[-1]), style="yellow"))
-    parts.append(
-        JSON.from_data(partial.value, ensure_ascii=False) if partial.value is not None else Text("…")
-    )
-    if partial.partial_path is not None:
-        where = json_path(partial.partial_path)
-        parts.append(Text(f"writing {where} …", style="dim"))
-    return Group(*parts)
 
 
 def _batch(lines: list[Any], run: Run, backend: Backend | None, verbose: bool) -> None:
