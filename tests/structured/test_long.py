@@ -231,6 +231,25 @@ def test_the_stream_says_which_chunk_it_reads() -> None:
     assert [e.chunk for e in starts] == list(range(1, total + 1))
     assert all(text[e.start : e.end] for e in starts)
     assert isinstance(events[-1], localgenie.Extraction) and len(events[-1].value["items"]) == 2
+    said = starts[1].as_json()  # what the web page's stream sends
+    assert said["chunk"] == {
+        "index": 2,
+        "of": total,
+        "start": starts[1].start,
+        "end": starts[1].end,
+        "pass": 1,
+    }
+    assert said["value"] is None and said["attempt"] == 1
+
+
+def test_a_backend_that_does_not_say_its_context_reads_in_chunks_only_when_asked() -> None:
+    text = document("Alice lives in Paris.", "Bob lives in Rome.", filler=200)
+    backend = ReadingBackend(people)  # no context length: a server that does not say
+    assert backend.count_tokens(text) > 6000
+    once = localgenie.extract_details(text, "name, city", backend=backend, multi=True)
+    assert once.chunks == [] and len(backend.calls) == 1
+    twice = localgenie.extract_details(text, "name, city", backend=backend, multi=True, passes=2)
+    assert len(twice.chunks) > 2 and [i["name"] for i in twice.value["items"]] == ["Alice", "Bob"]
 
 
 def test_a_schema_too_big_for_any_chunk_is_a_context_overflow_before_any_model_call() -> None:

@@ -48,6 +48,9 @@ from .prompt import extraction_messages
 from .schema import Schema, load_schema, resolve_local_ref
 
 MIN_CHUNK_TOKENS = 64  # a chunk shorter than this holds too little text to be worth a prompt
+# The chunk size for a backend that does not say its context length (a server), when the caller asks
+# for passes but sets no size: what most servers' models hold with room for an answer.
+UNKNOWN_CONTEXT_CHUNK_TOKENS = 3000
 MAX_PASSES = 3
 # Room kept free in each prompt: the chat template's tokens and a tokenizer that joins the fence and the
 # text differently than it counts them apart.
@@ -66,6 +69,11 @@ class ChunkPartial(Partial):
     start: int = 0
     end: int = 0
     pass_number: int = 1
+
+    def as_json(self) -> dict[str, Any]:
+        """`Partial.as_json` with ``chunk``: which chunk, of how many, where, in which pass."""
+        place = {"index": self.chunk, "of": self.chunks, "start": self.start, "end": self.end}
+        return {**super().as_json(), "chunk": {**place, "pass": self.pass_number}}
 
 
 @dataclass(frozen=True)
@@ -148,8 +156,7 @@ def plan(
                 f"{answer:,}: with the model's context of {limit:,} tokens no chunk of the text fits "
                 "beside them; use a smaller schema, a lower --max-tokens or a longer-context model"
             )
-    if size < 1:
-        raise ValueError("a chunked run needs a chunk size: the backend does not say its context length")
+    size = size or UNKNOWN_CONTEXT_CHUNK_TOKENS
 
     def count(piece: str) -> int | None:
         return backend.count_tokens(piece)
