@@ -284,3 +284,13 @@ def test_offsets_are_python_characters_in_a_text_with_emoji_and_cjk() -> None:
     assert len(result.chunks) > 1
     assert [text[a:b] for a, b in spans_of(result, "name")] == ["Zoë", "Mia"]
     assert [text[a:b] for a, b in spans_of(result, "city")] == ["Köln", "Kyoto"]
+
+
+def test_chunks_that_hold_only_blank_space_are_not_asked() -> None:
+    text = "Alice lives in Paris.\n\n" + "\n\n".join(["   \t  "] * 400) + "\n\nBob lives in Rome."
+    backend = ReadingBackend(people, context_length=700)
+    result = localgenie.extract_details(text, "name, city", backend=backend, multi=True)
+    assert [item["name"] for item in result.value["items"]] == ["Alice", "Bob"]
+    assert all(chunk.strip() for chunk in backend.texts)
+    covered = sum(report.end - report.start for report in result.chunks)
+    assert covered < len(text)  # the blank chunks between were left out
