@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from localgenie.errors import ContextOverflow
 from localgenie.llm import Backend, BackendInfo, GenerationOptions, Message, Response, Token, Usage
 from localgenie.structured import Extraction, Extractor, Schema
 
@@ -104,6 +105,10 @@ class ReadingBackend(ScriptedBackend):
         text = user.split("<<<\n", 1)[1].rsplit("\n>>>", 1)[0]
         self.texts.append(text)
         self._script.append(Answer(self._answer(text)))
+        limit, room = self.info.context_length, (options or GenerationOptions()).max_tokens
+        asked = sum(self.count_tokens(m.content) for m in messages) + 16  # + a chat template's tokens
+        if limit is not None and asked + room > limit:  # as the embedded backend refuses it
+            raise ContextOverflow(f"the prompt is {asked:,} tokens, {room:,} reserved, the context {limit:,}")
         return super().prompt(messages, options)
 
 

@@ -16,6 +16,7 @@ from localgenie.structured.long import ChunkPartial
 from .scripted import ReadingBackend
 
 FILLER = "The weather was calm and nothing of note happened on that day. "
+RETRY_ROOM = 340  # what each chunk's prompt leaves for a retry's feedback (long.RETRY_*_TOKENS)
 LIVES = re.compile(r"([A-Z][a-z]+) lives in ([A-Z][a-z]+)\.")
 
 
@@ -35,8 +36,8 @@ def spans_of(result: Any, field: str) -> list[tuple[int, int]]:
 
 def test_items_from_the_start_middle_and_end_of_a_text_longer_than_the_context_are_all_found() -> None:
     text = document("Alice lives in Paris.", "Bob lives in Rome.", "Carol lives in Oslo.")
-    backend = ReadingBackend(people, context_length=900)
-    assert backend.count_tokens(text) > 900
+    backend = ReadingBackend(people, context_length=900 + RETRY_ROOM)
+    assert backend.count_tokens(text) > 900 + RETRY_ROOM
     result = localgenie.extract_details(text, "name, city", backend=backend, multi=True)
     assert result.value == {
         "items": [
@@ -52,7 +53,23 @@ def test_items_from_the_start_middle_and_end_of_a_text_longer_than_the_context_a
     assert text.index("Carol") > 2 * len(text) // 3  # really at the end
     for call in backend.calls:  # every prompt fitted, with its answer's room
         prompt = sum(backend.count_tokens(m.content) for m in call.messages)
-        assert prompt + call.options.max_tokens <= 900
+        assert prompt + call.options.max_tokens <= 900 + RETRY_ROOM
+
+
+def test_a_chunk_leaves_room_for_its_retry_in_the_context() -> None:
+    text = document("Alice lives in Paris.", "Bob lives in Rome.", "Carol lives in Oslo.")
+    calls: list[str] = []
+
+    def first_wrong(chunk: str) -> str:
+        calls.append(chunk)
+        if len(calls) % 2 == 0:  # the retry
+            return people(chunk)
+        return '{"items":[{"name":"' + "x " * 400 + '"}]}'  # long and invalid: shown back on the retry
+
+    backend = ReadingBackend(first_wrong, context_length=900 + RETRY_ROOM)
+    result = localgenie.extract_details(text, "name, city", backend=backend, multi=True, max_retries=1)
+    assert [item["name"] for item in result.value["items"]] == ["Alice", "Bob", "Carol"]
+    assert [report.attempts for report in result.chunks] == [2] * len(result.chunks), result.chunks
 
 
 def test_items_read_twice_in_the_overlap_of_two_chunks_are_kept_once() -> None:
@@ -62,7 +79,7 @@ def test_items_read_twice_in_the_overlap_of_two_chunks_are_kept_once() -> None:
         for b in ("ie", "o", "a", "y", "el", "us", "ik", "on", "er", "is")
     ]
     text = " ".join(f"{name} lives in Rome. {FILLER}" for name in names)
-    backend = ReadingBackend(people, context_length=800)
+    backend = ReadingBackend(people, context_length=800 + RETRY_ROOM)
     result = localgenie.extract_details(text, "name, city", backend=backend, multi=True)
     read = [item["name"] for t in backend.texts for item in json.loads(people(t))["items"]]
     assert len(read) > 30  # the overlaps were read twice ...
@@ -91,7 +108,7 @@ def test_the_same_item_from_two_chunks_fills_its_missing_fields_and_equal_keys_d
         "required": ["name"],
     }
     result = localgenie.extract_details(
-        text, schema, backend=ReadingBackend(reader, context_length=700), multi=True
+        text, schema, backend=ReadingBackend(reader, context_length=700 + RETRY_ROOM), multi=True
     )
     assert result.value == {"items": [{"name": "Alice Smith", "email": "alice@example.com"}]}
     span = result.spans["/items/0/email"]
@@ -125,7 +142,7 @@ def test_a_single_object_takes_each_field_from_the_chunk_that_grounds_it_and_rep
         },
         "required": ["name", "account", "city"],
     }
-    backend = ReadingBackend(reader, context_length=700)
+    backend = ReadingBackend(reader, context_length=700 + RETRY_ROOM)
     result = localgenie.extract_details(text, schema, backend=backend)
     assert result.value == {"name": "Dana Reyes", "account": 48213, "city": "Lisbon"}
     for pointer, value in (("/name", "Dana Reyes"), ("/account", "48213"), ("/city", "Lisbon")):
@@ -151,7 +168,9 @@ def test_a_required_field_that_no_chunk_gives_is_a_violation_naming_it() -> None
         return json.dumps({"name": "Dana Reyes" if "Dana" in chunk else None, "account": None})
 
     with pytest.raises(SchemaViolation, match="'account' is a required property") as caught:
-        localgenie.extract_details(text, schema, backend=ReadingBackend(reader, context_length=700))
+        localgenie.extract_details(
+            text, schema, backend=ReadingBackend(reader, context_length=700 + RETRY_ROOM)
+        )
     assert caught.value.errors == [("$", "'account' is a required property")]
     assert "no chunk gives" in str(caught.value)
 
@@ -163,7 +182,11 @@ def test_a_chunk_without_a_valid_answer_is_reported_and_the_others_kept() -> Non
         return "not json" if "Bob" in chunk else people(chunk)
 
     result = localgenie.extract_details(
-        text, "name, city", backend=ReadingBackend(reader, context_length=900), multi=True, max_retries=1
+        text,
+        "name, city",
+        backend=ReadingBackend(reader, context_length=900 + RETRY_ROOM),
+        multi=True,
+        max_retries=1,
     )
     assert [item["name"] for item in result.value["items"]] == ["Alice", "Carol"]
     failed = [report for report in result.chunks if report.error]
@@ -171,7 +194,10 @@ def test_a_chunk_without_a_valid_answer_is_reported_and_the_others_kept() -> Non
     assert all(r.attempts == 2 and "not valid JSON" in (r.error or "") for r in failed)
     with pytest.raises(SchemaViolation, match="no chunk of the text"):
         localgenie.extract_details(
-            text, "name, city", backend=ReadingBackend(lambda _: "{", context_length=900), multi=True
+            text,
+            "name, city",
+            backend=ReadingBackend(lambda _: "{", context_length=900 + RETRY_ROOM),
+            multi=True,
         )
 
 
@@ -189,10 +215,14 @@ def test_a_second_pass_with_moved_cuts_finds_what_the_first_lost_in_the_middle()
         return json.dumps({"items": found})
 
     once = localgenie.extract_details(
-        text, "name, city", backend=ReadingBackend(forgetful, context_length=900), multi=True
+        text, "name, city", backend=ReadingBackend(forgetful, context_length=900 + RETRY_ROOM), multi=True
     )
     twice = localgenie.extract_details(
-        text, "name, city", backend=ReadingBackend(forgetful, context_length=900), multi=True, passes=2
+        text,
+        "name, city",
+        backend=ReadingBackend(forgetful, context_length=900 + RETRY_ROOM),
+        multi=True,
+        passes=2,
     )
     found_once = {item["name"] for item in once.value["items"]}
     found_twice = [item["name"] for item in twice.value["items"]]
@@ -221,7 +251,7 @@ def test_the_stream_says_which_chunk_it_reads() -> None:
     text = document("Alice lives in Paris.", "Bob lives in Rome.")
     events = list(
         localgenie.extract_stream(
-            text, "name, city", backend=ReadingBackend(people, context_length=700), multi=True
+            text, "name, city", backend=ReadingBackend(people, context_length=700 + RETRY_ROOM), multi=True
         )
     )
     chunks = [e for e in events if isinstance(e, ChunkPartial)]
@@ -257,14 +287,14 @@ def test_a_schema_too_big_for_any_chunk_is_a_context_overflow_before_any_model_c
         "type": "object",
         "properties": {f"field_{i}": {"type": "string", "description": FILLER} for i in range(30)},
     }
-    backend = ReadingBackend(people, context_length=900)
+    backend = ReadingBackend(people, context_length=900 + RETRY_ROOM)
     with pytest.raises(ContextOverflow, match="no chunk of the text fits"):
         localgenie.extract_details(document("Alice lives in Paris."), schema, backend=backend)
     assert backend.calls == []
 
 
 def test_bad_passes_and_chunk_sizes_are_refused() -> None:
-    backend = ReadingBackend(people, context_length=900)
+    backend = ReadingBackend(people, context_length=900 + RETRY_ROOM)
     with pytest.raises(localgenie.BadInput, match="passes must be 1 to 3"):
         localgenie.extract_details("Alice lives in Paris.", "name str", backend=backend, passes=0)
     with pytest.raises(localgenie.BadInput, match="chunk_tokens must be at least 64"):
@@ -279,7 +309,7 @@ def test_offsets_are_python_characters_in_a_text_with_emoji_and_cjk() -> None:
         return json.dumps({"items": found})
 
     result = localgenie.extract_details(
-        text, "name, city", backend=ReadingBackend(reader, context_length=800), multi=True
+        text, "name, city", backend=ReadingBackend(reader, context_length=800 + RETRY_ROOM), multi=True
     )
     assert len(result.chunks) > 1
     assert [text[a:b] for a, b in spans_of(result, "name")] == ["Zoë", "Mia"]
@@ -288,7 +318,7 @@ def test_offsets_are_python_characters_in_a_text_with_emoji_and_cjk() -> None:
 
 def test_chunks_that_hold_only_blank_space_are_not_asked() -> None:
     text = "Alice lives in Paris.\n\n" + "\n\n".join(["   \t  "] * 400) + "\n\nBob lives in Rome."
-    backend = ReadingBackend(people, context_length=700)
+    backend = ReadingBackend(people, context_length=700 + RETRY_ROOM)
     result = localgenie.extract_details(text, "name, city", backend=backend, multi=True)
     assert [item["name"] for item in result.value["items"]] == ["Alice", "Bob"]
     assert all(chunk.strip() for chunk in backend.texts)

@@ -35,7 +35,7 @@ from .optional import drop_absent
 from .partial import Partial, PartialBuilder, Retry
 from .partial import json_path as field_path_text
 from .pointers import json_path, leaves
-from .prompt import retry_messages
+from .prompt import RETRY_ANSWER_CHARS, retry_messages
 from .schema import Schema, load_schema
 from .validate import schema_errors
 
@@ -46,6 +46,7 @@ DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_TOKENS = 1024
 RETRY_TEMPERATURE = 0.3  # a retry at temperature 0 with the same prompt would repeat the same mistake
 RAW_KEPT_CHARS = 2000  # of the last answer, on a SchemaViolation
+RETRY_ANSWER_MIN_CHARS = 40  # of a failed answer, shown back even when the context is short
 VARIANT_SEEDS = 1000  # seeds per `variant`: attempts of different variants never share one
 
 
@@ -306,7 +307,7 @@ def _attempts(
             )
             return
         failures.append(checked.errors)
-        messages = retry_messages(first, raw, checked.errors, problem=problem)
+        messages = _fitting_retry(backend, first, raw, checked.errors, problem, max_tokens)
         if attempt <= max_retries:
             yield Retry(attempt + 1, checked.errors)
     last = failures[-1]
@@ -319,6 +320,24 @@ def _attempts(
         usage=usage,
         raw=raw[:RAW_KEPT_CHARS],
     )
+
+
+def _fitting_retry(
+    backend: Backend,
+    first: list[Message],
+    raw: str,
+    errors: list[tuple[str, str]],
+    problem: str,
+    max_tokens: int,
+) -> list[Message]:
+    """The retry's chat (`retry_messages`), the failed answer shown shorter while it would not fit the
+    context: a prompt that filled the context (a long text's chunk) still has room for its retry."""
+    messages = retry_messages(first, raw, errors, problem=problem)
+    shown = RETRY_ANSWER_CHARS
+    while shown > RETRY_ANSWER_MIN_CHARS and not fits(backend, messages, max_tokens):
+        shown //= 2
+        messages = retry_messages(first, raw[:shown] + "…", errors, problem=problem)
+    return messages
 
 
 def fits(backend: Backend, messages: list[Message], max_tokens: int) -> bool:

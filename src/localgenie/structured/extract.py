@@ -119,6 +119,7 @@ def extract_stream(
             max_tokens=max_tokens,
             chunk_tokens=chunk_tokens,
             passes=passes,
+            retries=max_retries > 0,
         )
         return chunked_stream(
             text,

@@ -56,6 +56,10 @@ MAX_PASSES = 3
 # text differently than it counts them apart.
 MARGIN_TOKENS = 32
 MARGIN_SHARE = 0.02
+# A retry shows the model its answer (at most `RETRY_ANSWER_CHARS` of it) and what was wrong: a chunk
+# leaves room for that too, or its retry would not fit where its first attempt did.
+RETRY_ANSWER_TOKENS = 240
+RETRY_FEEDBACK_TOKENS = 100
 
 
 @dataclass(frozen=True)
@@ -129,10 +133,12 @@ def plan(
     max_tokens: int | None,
     chunk_tokens: int | None,
     passes: int,
+    retries: bool = True,
     overlap: int | None = None,
 ) -> Plan:
     """The chunks of every pass.  Raises `ContextOverflow` when not even a short chunk fits beside the
-    instructions and the answer's room (the schema alone is too big for the context)."""
+    instructions and the answer's room (the schema alone is too big for the context).  With
+    ``retries``, each chunk also leaves room for a retry's feedback."""
     from .extract import answer_budget  # the extraction's budget rule, shared (extract imports this)
 
     limit = backend.info.context_length
@@ -142,7 +148,9 @@ def plan(
         overhead += MARGIN_TOKENS + int(limit * MARGIN_SHARE)
 
         def fits(tokens: int) -> bool:
-            return overhead + tokens + (max_tokens or answer_budget(schema, tokens)) <= limit
+            answer = max_tokens or answer_budget(schema, tokens)
+            retry = min(answer, RETRY_ANSWER_TOKENS) + RETRY_FEEDBACK_TOKENS if retries else 0
+            return overhead + tokens + answer + retry <= limit
 
         low, high = 0, limit
         while low < high:
