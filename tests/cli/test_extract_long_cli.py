@@ -11,7 +11,7 @@ from .test_extract_cli import genie
 
 def test_a_text_longer_than_the_context_is_extracted_in_chunks_and_verbose_says_so() -> None:
     text = document(30, {2: PEOPLE[0], 15: PEOPLE[2], 27: PEOPLE[4]})
-    env = {**os.environ, "GENIE_CTX": "1024", "GENIE_LOG": "0"}  # tiny with a short context
+    env = {**os.environ, "GENIE_CTX": "1536", "GENIE_LOG": "0"}  # tiny with a short context
     result = genie(
         "extract", "-m", "tiny", "--multi", "-s", "name, city", "--max-tokens", "160", "--max-retries", "1",
         "--passes", "2", "--spans", "--verbose", "-", stdin=text.encode(), env=env,

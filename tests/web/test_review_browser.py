@@ -24,6 +24,7 @@ SCHEMA = {
 TEXT = 'Ann Lee <img src=x onerror="window.pwned = 1"> moved to Oslo in 2019.'
 ANSWER = '{"name": "Ann Lee", "city": "Oslo", "country": "Norway"}'
 
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("web-review")
