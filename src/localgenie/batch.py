@@ -84,6 +84,7 @@ def extract_batch(
     max_retries: int = DEFAULT_MAX_RETRIES,
     max_tokens: int | None = None,
     grounded_only: bool = False,
+    passes: int = 1,
     concurrency: int = 1,
     cache: bool = True,
     cache_path: Path | None = None,
@@ -119,6 +120,8 @@ def extract_batch(
         "max_tokens": max_tokens,
         "grounded_only": grounded_only,
     }
+    if passes != 1:  # only then: the keys of results cached before passes existed stay the same
+        options["passes"] = passes
     identity = model_identity(backend, chain) if cache_enabled(cache) else None
     job = _Batch(
         resolved=resolved,

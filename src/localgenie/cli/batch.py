@@ -155,6 +155,7 @@ def run_batch(
         max_retries=run.max_retries,
         max_tokens=run.max_tokens,
         grounded_only=run.grounded_only,
+        passes=run.passes,
         concurrency=concurrency,
         cache=cache,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +29,7 @@ from ..review import DEFAULT_MIN_CONFIDENCE, review_html
 from ..structured import DEFAULT_MAX_RETRIES, Extraction
 from ..structured.complete import RAW_KEPT_CHARS
 from .batch import read_lines, run_batch
+from .chunked import chunk_lines, run_chunked
 from .live import run_streamed
 from .run import Run, check_confidence, stderr
 
@@ -171,6 +173,16 @@ def extract_command(
             "value, those not in the text and those under --min-confidence (default 0.5) flagged.",
         ),
     ] = None,
+    passes: Annotated[
+        int,
+        typer.Option(
+            "--passes",
+            min=1,
+            max=3,
+            help="Read the text this many times, the chunk cuts moved each time, for recall (a text "
+            "longer than the model's context is always read in overlapping chunks).",
+        ),
+    ] = 1,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -204,6 +216,8 @@ def extract_command(
     run = Run(
         resolved, multi, max_retries, max_tokens, not no_log, grounded_only, spans, min_confidence, chain
     )
+    if passes != 1:
+        run = replace(run, passes=passes)
     if json_lines is not None:
         lines = read_lines(json_lines)  # before loading the model: a missing file fails in no time
         backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
@@ -214,7 +228,9 @@ def extract_command(
     backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
     started = time.perf_counter()
     try:
-        result = run_streamed(run.stream(source, backend)) if stream else run.extract(source, backend)
+        result = (
+            run_streamed(run.stream(source, backend)) if stream else run_chunked(run.stream(source, backend))
+        )
     except SchemaViolation as error:
         if verbose:
             _report_failure(error, time.perf_counter() - started)
@@ -225,6 +241,12 @@ def extract_command(
         write_review(html, source, result, resolved, threshold, verbose=verbose)
     if verbose:
         _report(result, time.perf_counter() - started)
+    elif failed_chunks := [report for report in result.chunks if report.error]:
+        stderr.print(
+            f"genie: {len(failed_chunks)} of {len(result.chunks)} chunks of the text gave no valid answer: "
+            "what they hold is missing (--verbose says which)",
+            highlight=False,
+        )
     if min_confidence is not None:
         check_confidence(result, min_confidence, show=True)
 
@@ -285,6 +307,8 @@ def stage_lines(result: Extraction[Any]) -> list[str]:
 def _report(result: Extraction[Any], seconds: float) -> None:
     for line in stage_lines(result):
         stderr.print(f"stage {line}", highlight=False, markup=False)
+    for line in chunk_lines(result):
+        stderr.print(line, highlight=False, markup=False)
     stderr.print(_cost(result.attempts, result.usage, seconds), highlight=False)
 
 

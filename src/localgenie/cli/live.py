@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ..cascade import Escalation
 from ..structured import Extraction, Partial, Retry, StreamEvent
+from ..structured.long import ChunkPartial
 from ..structured.partial import json_path
 
 stderr = Console(stderr=True)
@@ -69,6 +70,9 @@ def retry_line(retry: Retry) -> str:
 def render_partial(partial: Partial, retries: list[Retry]) -> Group:
     """The object so far as indented JSON, then what is being written (or the retry in progress)."""
     parts: list[Any] = []
+    if isinstance(partial, ChunkPartial):  # a text read in chunks (longer than the model's context)
+        where = f"chunk {partial.chunk}/{partial.chunks} (characters {partial.start:,}-{partial.end:,})"
+        parts.append(Text(f"reading {where}", style="dim"))
     if retries:
         parts.append(Text(retry_line(retries[-1]), style="yellow"))
     parts.append(

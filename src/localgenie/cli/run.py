@@ -33,6 +33,7 @@ class Run:
     spans: bool = False
     min_confidence: float | None = None
     cascade: Cascade | None = None
+    passes: int = 1
 
     def extract(self, text: str, backend: Backend | None) -> Extraction[Any]:
         return final_result(self.stream(text, backend))
@@ -49,6 +50,7 @@ class Run:
             max_retries=self.max_retries,
             max_tokens=self.max_tokens,
             grounded_only=self.grounded_only,
+            passes=self.passes,
         )
 
     def output(self, result: Extraction[Any]) -> Any:
