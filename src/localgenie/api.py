@@ -201,13 +201,13 @@ def extract_stream(
     started = time.perf_counter()
     try:  # bad text, or a text too long for the context, is refused here: logged as a failed run
         if chain is not None:
-            target = _target(resolved, multi)
+            target = answer_target(resolved, multi)
             events = cascade_stream(
                 text, target, chain, core_extract_stream, max_retries=max_retries, **options
             )
         else:
             events = core_extract_stream(
-                text, _target(resolved, multi), backend=backend, max_retries=max_retries, **options
+                text, answer_target(resolved, multi), backend=backend, max_retries=max_retries, **options
             )
     except GenieError as error:
         if entry is not None:
@@ -306,7 +306,8 @@ def _cascade(
     return chain
 
 
-def _target(resolved: ResolvedSchema, multi: bool) -> Schema | type[BaseModel]:
+def answer_target(resolved: ResolvedSchema, multi: bool) -> Schema | type[BaseModel]:
+    """What the answer is held to: the schema (or model class), or its many-items wrapper."""
     if not multi:
         return resolved.model or resolved.schema
     if resolved.model is not None:

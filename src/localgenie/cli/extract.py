@@ -14,26 +14,24 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from ..api import ResolvedSchema, extract_stream, resolve
+from ..api import ResolvedSchema, resolve
+from ..batch import MAX_CONCURRENCY
 from ..cascade import Cascade, is_cascade
-from ..errors import BadInput, LowConfidence, SchemaViolation
-from ..llm import Backend, Usage, get_backend
+from ..errors import BadInput, SchemaViolation
+from ..llm import Usage, get_backend
 from ..review import DEFAULT_MIN_CONFIDENCE, review_html
-from ..structured import DEFAULT_MAX_RETRIES, Extraction, StreamEvent
-from ..structured.complete import RAW_KEPT_CHARS, final_result
-from .batch import error_record, progress_bar, read_lines
+from ..structured import DEFAULT_MAX_RETRIES, Extraction
+from ..structured.complete import RAW_KEPT_CHARS
+from .batch import read_lines, run_batch
 from .chunked import chunk_lines, run_chunked
 from .live import run_streamed
-
-stderr = Console(stderr=True)
+from .run import Run, check_confidence, stderr
 
 
 def _read_stdin() -> str:
@@ -97,9 +95,29 @@ def extract_command(
             "--json-lines",
             metavar="FILE|-",
             help="One text per line of FILE (or standard input: -); one JSON line out per input line, "
-            'an {"error": ..., "line": N} record for a line that failed.',
+            'an {"error": ..., "line": N} record for a line that failed. Finished lines are cached: run '
+            "the same command again after a crash or Ctrl-C and they are not extracted again.",
         ),
     ] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency",
+            "-j",
+            min=1,
+            max=MAX_CONCURRENCY,
+            help="With --json-lines and a server (--base-url): requests in flight at once; output stays "
+            "in input order. The embedded model answers one at a time: there it stays 1 (a warning says so).",
+        ),
+    ] = 1,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="With --json-lines: neither take finished lines from the result cache nor add to it "
+            "(env GENIE_RESULT_CACHE=0).",
+        ),
+    ] = False,
     max_retries: Annotated[
         int, typer.Option(min=0, max=10, help="Retries after an invalid answer.")
     ] = DEFAULT_MAX_RETRIES,
@@ -188,6 +206,11 @@ def extract_command(
         raise BadInput("--stream shows one object as it is written: it cannot be used with --json-lines")
     if html is not None:
         _check_html(html, json_lines)
+    if concurrency > 1 and json_lines is None:
+        raise BadInput(
+            f"--concurrency {concurrency} runs several lines of a --json-lines batch at once: one text has "
+            "one request"
+        )
     resolved = resolve(schema)
     chain = _chain(model, cascade, base_url, api_key)
     run = Run(
@@ -198,7 +221,7 @@ def extract_command(
     if json_lines is not None:
         lines = read_lines(json_lines)  # before loading the model: a missing file fails in no time
         backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
-        _batch(lines, run, backend, verbose)
+        run_batch(lines, run, backend, verbose=verbose, concurrency=concurrency, cache=not no_cache)
         return
     source = _read_stdin() if text in (None, "-") else text
     assert source is not None
@@ -226,46 +249,6 @@ def extract_command(
         )
     if min_confidence is not None:
         check_confidence(result, min_confidence, show=True)
-
-
-@dataclass(frozen=True)
-class Run:
-    """What every text of one command is extracted with, and how its result is printed."""
-
-    resolved: ResolvedSchema
-    multi: bool
-    max_retries: int
-    max_tokens: int | None
-    log: bool
-    grounded_only: bool = False
-    spans: bool = False
-    min_confidence: float | None = None
-    cascade: Cascade | None = None
-    passes: int = 1
-
-    def extract(self, text: str, backend: Backend | None) -> Extraction[Any]:
-        return final_result(self.stream(text, backend))
-
-    def stream(self, text: str, backend: Backend | None) -> Iterator[StreamEvent]:
-        """One text's events, on ``backend`` (None: the run's cascade)."""
-        return extract_stream(
-            text,
-            self.resolved,
-            backend=backend,
-            cascade=self.cascade,
-            multi=self.multi,
-            log=self.log,
-            max_retries=self.max_retries,
-            max_tokens=self.max_tokens,
-            grounded_only=self.grounded_only,
-            passes=self.passes,
-        )
-
-    def output(self, result: Extraction[Any]) -> Any:
-        """The value, or with ``--spans`` the value and its spans."""
-        if not self.spans:
-            return result.value
-        return {"value": result.value, "spans": result.spans}
 
 
 def _check_html(path: Path, json_lines: str | None) -> None:
@@ -321,66 +304,6 @@ def stage_lines(result: Extraction[Any]) -> list[str]:
     return lines
 
 
-def check_confidence(result: Extraction[Any], threshold: float, *, show: bool = False) -> None:
-    """`LowConfidence` naming the leaves under ``threshold``; with ``show``, each one's value and
-    confidence on stderr first."""
-    unsure = result.unsure(threshold)
-    if not unsure:
-        return
-    if show:
-        for pointer, found in unsure.items():
-            value = json.dumps(result.leaves[pointer], ensure_ascii=False)
-            said = (
-                f"confidence min {found.min:.2f}, mean {found.mean:.2f}"
-                if found is not None
-                else "no confidence (the backend gave no log-probabilities)"
-            )
-            stderr.print(f"genie: {pointer} = {value}: {said}", highlight=False, markup=False)
-    names = ", ".join(unsure)
-    raise LowConfidence(
-        f"{len(unsure)} value(s) under confidence {threshold:g}: {names}; check them in the text",
-        {p: None if c is None else (c.min, c.mean) for p, c in unsure.items()},
-    )
-
-
-def _batch(lines: list[Any], run: Run, backend: Backend | None, verbose: bool) -> None:
-    failed = 0
-    started = time.perf_counter()
-    with progress_bar(stderr) as progress:
-        task = progress.add_task("extracting", total=len(lines))
-        for line in lines:
-            record: Any
-            if line.text is None:
-                record, problem = error_record(line.number, line.problem), line.problem
-            else:
-                try:
-                    result = run.extract(line.text, backend)
-                    if run.min_confidence is not None:
-                        check_confidence(result, run.min_confidence)
-                    record, problem = run.output(result), None
-                except (BadInput, SchemaViolation, LowConfidence) as error:
-                    record, problem = error_record(line.number, error), f"line {line.number}: {error}"
-                    if verbose and isinstance(error, SchemaViolation) and error.raw:
-                        problem += f"\n  last answer: {_bounded(error.raw, BATCH_RAW_SHOWN)}"
-            if problem is not None:
-                failed += 1
-                stderr.print(f"genie: {problem}", highlight=False, markup=False)
-                progress.update(task, description=f"extracting ({failed} failed)")
-            print(json.dumps(record, ensure_ascii=False), flush=True)
-            progress.advance(task)
-    if verbose:
-        seconds = time.perf_counter() - started
-        stderr.print(
-            f"{len(lines)} lines, {len(lines) - failed} ok, {failed} failed, {seconds:.1f} s "
-            f"({len(lines) / seconds:.2f} lines/s)",
-            highlight=False,
-        )
-    if failed:
-        raise SchemaViolation(
-            f"{failed} of {len(lines)} lines gave no valid output (error records on stdout, reasons above)"
-        )
-
-
 def _report(result: Extraction[Any], seconds: float) -> None:
     for line in stage_lines(result):
         stderr.print(f"stage {line}", highlight=False, markup=False)
@@ -397,15 +320,6 @@ def _cost(attempts: int, usage: Usage | None, seconds: float) -> str:
         f"{attempts} attempt(s), {usage.prompt_tokens} prompt + {usage.completion_tokens} output "
         f"tokens{passes_note}, {seconds:.2f} s"
     )
-
-
-# The exception keeps at most RAW_KEPT_CHARS of the last answer; all of that is shown for one text, less
-# per line of a batch, where many failures would bury the output.
-BATCH_RAW_SHOWN = 300
-
-
-def _bounded(raw: str, limit: int) -> str:
-    return raw if len(raw) <= limit else f"{raw[:limit]}… (first {limit:,} characters)"
 
 
 def _report_failure(error: SchemaViolation, seconds: float) -> None:

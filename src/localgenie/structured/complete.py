@@ -10,6 +10,11 @@ where the schema says ``"x-grounded": true`` (or for every copied string, with
 wrong and try again, a bounded number of times → `SchemaViolation` listing
 the failing paths, with the last raw answer and the usage.  Invalid data is
 never returned.  A returned answer carries each leaf's span and confidence.
+
+A server that drops the connection after part of an answer was streamed
+(`AnswerInterrupted`) costs an attempt like an invalid answer: the same chat is
+asked again (a `Retry` tells a reader that the snapshots start over), and when no
+attempt is left the `AnswerInterrupted` itself is raised.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import BadInput, ContextOverflow, SchemaViolation
+from ..errors import AnswerInterrupted, BadInput, ContextOverflow, SchemaViolation
 from ..llm import Backend, GenerationOptions, Message, Token, Usage, get_backend
 from .chunks import ChunkReport
 from .confidence import Confidence, leaf_confidence
@@ -248,10 +253,11 @@ def _attempts(
     failures: list[list[tuple[str, str]]] = []
     raw = ""
     wanted = "schema-valid answer"
+    corrected = False  # has the model been shown a mistake? (a dropped connection is none)
     for attempt in range(1, max_retries + 2):
         options = replace(
             generation,
-            temperature=0.0 if attempt == 1 and variant == 0 else RETRY_TEMPERATURE,
+            temperature=0.0 if not corrected and variant == 0 else RETRY_TEMPERATURE,
             seed=attempt + VARIANT_SEEDS * variant,
         )
         response = backend.prompt(messages, options)
@@ -267,6 +273,14 @@ def _attempts(
                     yield partial
                 if builder.loop is not None:
                     break  # what follows a loop is thrown away: stop paying for it
+        except AnswerInterrupted as cut:
+            usage += response.usage
+            if attempt > max_retries:
+                raise
+            # Not the model's mistake: the same chat again, as greedy as before, nothing to correct.
+            failures.append([("$", str(cut))])
+            yield Retry(attempt + 1, failures[-1])
+            continue
         finally:
             if not response.done:  # a loop, or a reader that stopped early: stop the model now
                 response.close()
@@ -307,6 +321,7 @@ def _attempts(
             )
             return
         failures.append(checked.errors)
+        corrected = True
         messages = _fitting_retry(backend, first, raw, checked.errors, problem, max_tokens)
         if attempt <= max_retries:
             yield Retry(attempt + 1, checked.errors)
