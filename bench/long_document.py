@@ -188,7 +188,9 @@ def build(tokens: int, per_third: int, count: Any, seed: int = 0) -> Document:
         sentences = [_sentence(rng) for _ in range(4)]
         if index in at:
             k = at[index]
-            name, city = f"{FIRST[k % len(FIRST)]} {LAST[k % len(LAST)]}", CITIES[k % len(CITIES)]
+            # A distinct full name for each of up to 900 people (first and last names pair up anew).
+            first, last = FIRST[k % len(FIRST)], LAST[(k + k // len(FIRST)) % len(LAST)]
+            name, city = f"{first} {last}", CITIES[k % len(CITIES)]
             sentences.insert(rng.randrange(1, 4), f"{name} moved to {city} last year.")
             planted.append((name, city, k * 3 // slots))
         body.append(" ".join(sentences))
