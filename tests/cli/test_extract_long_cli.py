@@ -10,10 +10,10 @@ from .test_extract_cli import genie
 
 
 def test_a_text_longer_than_the_context_is_extracted_in_chunks_and_verbose_says_so() -> None:
-    text = document(30, {2: PEOPLE[0], 15: PEOPLE[2], 27: PEOPLE[4]})
+    text = document(50, {2: PEOPLE[0], 25: PEOPLE[2], 47: PEOPLE[4]})
     env = {**os.environ, "GENIE_CTX": "1536", "GENIE_LOG": "0"}  # tiny with a short context
     result = genie(
-        "extract", "-m", "tiny", "--multi", "-s", "name, city", "--max-tokens", "160", "--max-retries", "1",
+        "extract", "-m", "tiny", "--multi", "-s", "name, city", "--max-tokens", "300", "--max-retries", "1",
         "--passes", "2", "--spans", "--verbose", "-", stdin=text.encode(), env=env,
     )  # fmt: skip
     said = result.stderr.decode()
@@ -22,13 +22,14 @@ def test_a_text_longer_than_the_context_is_extracted_in_chunks_and_verbose_says_
     assert set(printed) == {"value", "spans"}
     lines = [line for line in said.splitlines() if line.startswith("read in ")]
     assert lines and "over 2 passes" in lines[0], said
-    assert int(lines[0].split()[2]) >= 4
+    assert int(lines[0].split()[2]) >= 3
     for pointer, span in printed["spans"].items():  # offsets into the whole text
         value = printed["value"]["items"][int(pointer.split("/")[2])][pointer.split("/")[3]]
         if span is not None:
             assert text[span[0] : span[1]].casefold() == str(value).casefold(), pointer
-    names = [item["name"] for item in printed["value"]["items"]]
-    assert any(name == PEOPLE[0][0] for name in names) or any(name == PEOPLE[4][0] for name in names), names
+    grounded = [span for span in printed["spans"].values() if span is not None]
+    assert grounded, printed  # something tiny wrote stands in the text, where its span says
+    assert max(span[0] for span in grounded) > len(text) // 3  # ... also past the first chunks
 
 
 def test_passes_out_of_range_is_refused() -> None:

@@ -48,17 +48,15 @@ VERBS = [
 
 
 def document(paragraphs: int, planted: dict[int, tuple[str, str]]) -> str:
+    """Short paragraphs of plain notes, with one person in each paragraph of ``planted``: what tiny can
+    read (it copies the first words of a filler sentence as a name when a chunk holds nobody)."""
     rng = random.Random(7)
     body = []
     for index in range(paragraphs):
-        sentences = [
-            f"The committee {rng.choice(VERBS)} the {rng.choice(NOUNS)}, and the {rng.choice(NOUNS)} "
-            f"was {rng.choice(VERBS)} as well."
-            for _ in range(4)
-        ]
+        sentences = [f"Item {rng.randrange(100, 999)} was {rng.choice(VERBS)}." for _ in range(3)]
         if index in planted:
             name, city = planted[index]
-            sentences.insert(2, f"{name} moved to {city} last year.")
+            sentences.insert(0, f"{name} lives in {city}.")
         body.append(" ".join(sentences))
     return "\n\n".join(body)
 
@@ -74,16 +72,16 @@ def short_tiny() -> Iterator[Any]:
 def test_a_document_longer_than_the_context_is_read_in_chunks_with_spans_into_the_whole(
     short_tiny: Any,
 ) -> None:
-    paragraphs = 48
-    at = [1, 4, 22, 25, 43, 46]  # two people at the start, two in the middle, two at the end
+    paragraphs = 60
+    at = [1, 4, 28, 31, 55, 58]  # two people at the start, two in the middle, two at the end
     text = document(paragraphs, dict(zip(at, PEOPLE, strict=True)))
     schema = items_schema(localgenie.resolve_schema("name, city"))
-    assert not fits(short_tiny, extraction_messages(schema, text), 160)  # one prompt: ContextOverflow
+    assert not fits(short_tiny, extraction_messages(schema, text), 300)  # one prompt: ContextOverflow
     result = localgenie.extract_details(
-        text, "name, city", backend=short_tiny, multi=True, max_tokens=160, max_retries=1
+        text, "name, city", backend=short_tiny, multi=True, max_tokens=300, max_retries=1
     )
-    assert len(result.chunks) >= 4
-    assert all(report.end - report.start < len(text) // 3 for report in result.chunks)
+    assert len(result.chunks) >= 3
+    assert all(report.end - report.start < len(text) // 2 for report in result.chunks)
     items = result.value["items"]
     assert any(report.error is None for report in result.chunks)
     # Every name tiny gave that is in the text points at it, in the whole text's offsets: also those
