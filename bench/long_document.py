@@ -188,7 +188,9 @@ def build(tokens: int, per_third: int, count: Any, seed: int = 0) -> Document:
         sentences = [_sentence(rng) for _ in range(4)]
         if index in at:
             k = at[index]
-            name, city = f"{FIRST[k % len(FIRST)]} {LAST[k % len(LAST)]}", CITIES[k % len(CITIES)]
+            # A distinct full name for each of up to 900 people (first and last names pair up anew).
+            first, last = FIRST[k % len(FIRST)], LAST[(k + k // len(FIRST)) % len(LAST)]
+            name, city = f"{first} {last}", CITIES[k % len(CITIES)]
             sentences.insert(rng.randrange(1, 4), f"{name} moved to {city} last year.")
             planted.append((name, city, k * 3 // slots))
         body.append(" ".join(sentences))
@@ -202,14 +204,14 @@ class Score:
     right: int
     items: int
     seconds: float
-    chunks: int
+    chunks: int  # 0: no valid answer
 
     def recall(self, third: int) -> float:
         return self.found[third] / self.planted[third] if self.planted[third] else 0.0
 
     @property
-    def precision(self) -> float:
-        return self.right / self.items if self.items else 1.0
+    def precision(self) -> str:
+        return f"{self.right / self.items:.2f}" if self.items else "-"
 
 
 def score(document: Document, items: list[dict[str, Any]], seconds: float, chunks: int) -> Score:
@@ -263,7 +265,7 @@ def main() -> None:
             got = run(document, backend, **options, **extra)
             line = (
                 f"{real:>7} {mode:<14} {got.recall(0):>6.2f} {got.recall(1):>6.2f} {got.recall(2):>6.2f} "
-                f"{got.precision:>6.2f} {got.seconds:>7.1f} {got.chunks}"
+                f"{got.precision:>6} {got.seconds:>7.1f} {got.chunks or 'failed'}"
             )
             print(line, flush=True)
             rows.append((f"{real} tokens, {mode}", line[23:]))

@@ -27,8 +27,9 @@ def test_a_text_longer_than_the_context_is_extracted_in_chunks_and_verbose_says_
         value = printed["value"]["items"][int(pointer.split("/")[2])][pointer.split("/")[3]]
         if span is not None:
             assert text[span[0] : span[1]].casefold() == str(value).casefold(), pointer
-    names = [item["name"] for item in printed["value"]["items"]]
-    assert any(name == PEOPLE[0][0] for name in names) or any(name == PEOPLE[4][0] for name in names), names
+    grounded = [span for span in printed["spans"].values() if span is not None]
+    assert grounded, printed  # something tiny wrote stands in the text, where its span says
+    assert max(span[0] for span in grounded) > len(text) // 3  # ... also past the first chunks
 
 
 def test_passes_out_of_range_is_refused() -> None:
