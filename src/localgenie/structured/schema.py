@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-import jsonschema
 import referencing
 import referencing.exceptions
 from pydantic import BaseModel
 from referencing.jsonschema import DRAFT202012
 
 from ..errors import SchemaError
+from ._jsonschema import jsonschema
 
 Schema = dict[str, Any]
 ROOT_URI = "urn:genie:schema"

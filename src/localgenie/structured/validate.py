@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema
-
+from ._jsonschema import jsonschema
 from .schema import Schema, schema_registry
 
 MAX_REPORTED_ERRORS = 8
