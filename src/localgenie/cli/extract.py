@@ -32,6 +32,7 @@ from ..structured import DEFAULT_MAX_RETRIES, Extraction, Partial, Retry, Stream
 from ..structured.complete import RAW_KEPT_CHARS, final_result
 from ..structured.partial import json_path
 from .batch import error_record, progress_bar, read_lines
+from .scale import RAY_HELP, check_ray_options, ray_batch
 
 stderr = Console(stderr=True)
 
@@ -153,6 +154,22 @@ def extract_command(
             "answer too.",
         ),
     ] = False,
+    ray: Annotated[
+        str | None, typer.Option("--ray", metavar="[ADDRESS]", help="With --json-lines: " + RAY_HELP)
+    ] = None,
+    actors: Annotated[
+        int, typer.Option("--actors", min=1, max=256, help="With --ray: workers, each with its own model.")
+    ] = 2,
+    threads_per_actor: Annotated[
+        int,
+        typer.Option(
+            "--threads-per-actor",
+            min=1,
+            max=64,
+            help="With --ray: decode threads per embedded model, or requests in flight per worker with "
+            "--base-url.",
+        ),
+    ] = 1,
 ) -> None:
     if not schema:
         raise BadInput(
@@ -165,6 +182,10 @@ def extract_command(
         )
     if stream and json_lines is not None:
         raise BadInput("--stream shows one object as it is written: it cannot be used with --json-lines")
+    if ray is not None:
+        check_ray_options(
+            json_lines, cascade or (model if is_cascade(model) else None), spans, min_confidence
+        )
     resolved = resolve(schema)
     chain = _chain(model, cascade, base_url, api_key)
     run = Run(
@@ -172,6 +193,20 @@ def extract_command(
     )
     if json_lines is not None:
         lines = read_lines(json_lines)  # before loading the model: a missing file fails in no time
+        if ray is not None:
+            ray_batch(
+                lines,
+                run,
+                model=model,
+                base_url=base_url,
+                api_key=api_key,
+                address=ray,
+                actors=actors,
+                threads_per_actor=threads_per_actor,
+                stderr=stderr,
+                verbose=verbose,
+            )
+            return
         backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
         _batch(lines, run, backend, verbose)
         return
