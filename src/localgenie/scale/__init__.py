@@ -22,13 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .extract import RayResult, extract_batch_ray, iter_batch_ray
+    from .tubetalk import analyze_ray
 
-__all__ = ["RayResult", "extract_batch_ray", "iter_batch_ray"]
+__all__ = ["RayResult", "analyze_ray", "extract_batch_ray", "iter_batch_ray"]
 
 _WHERE = {
     "RayResult": "extract",
     "extract_batch_ray": "extract",
     "iter_batch_ray": "extract",
+    "analyze_ray": "tubetalk",
 }
 
 
