@@ -59,6 +59,7 @@ bench: prepare
 	$(BIN)/python bench/grammar_compile.py
 	$(BIN)/python bench/kitchen_suggest.py
 	cd bench && ../$(BIN)/python tubetalk.py
+	cd bench && ../$(BIN)/python scale.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

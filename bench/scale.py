@@ -1,0 +1,277 @@
+"""Genie past one machine, measured on this one: batch extraction and TubeTalk, local vs Ray.
+
+    python bench/scale.py --lock /tmp/genie-cpu.lock            # 200 extractions, TubeTalk on 4 x 18k
+    python bench/scale.py --items 40 --copies 1                  # a reduced run
+
+One run, side by side:
+
+1. **Extraction**: ``--items`` texts (one person each, built here) with the schema
+   ``name str, age int, city str`` on the embedded ``tiny`` model, greedy: the local loop
+   (``localgenie.extract_details`` per text, every core's threads), then `extract_batch_ray` on a
+   local Ray cluster (127.0.0.1, 2 CPUs) with 1 actor and with 2 actors, each actor 1 decode thread and
+   1 CPU.  Items/s counts the whole call (actors starting, the model loading in each, scheduling);
+   Ray's overhead per item is the wall time per item minus the time the workers spent in
+   ``extract_details`` per item; scaling efficiency is items/s with 2 actors over twice that with 1.
+   The values of every Ray run are checked against the local loop's.
+2. **TubeTalk** on ``--copies`` copies of the shared 18k-comment CSV (copy j > 1 has `` (copy j)``
+   appended to every comment, so copies are not merged as floods and every stage sees copies x 18k
+   comments): ``tubetalk.analyze`` vs ``analyze_ray`` with 2 workers, keyword labels, each in a fresh
+   process.  Peak memory: the driver's peak RSS (``ru_maxrss``) and, sampled every 0.2 s with psutil,
+   the largest peak of one worker process and the peak of all the run's processes together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import fcntl
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from _common import summary
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = "name str, age int, city str"
+NAMES = ["John", "Maria", "Chen", "Aisha", "Pedro", "Olga", "Tom", "Yuki", "Ravi", "Emma", "Kofi", "Lena"]
+CITIES = ["Lisbon", "Leeds", "Osaka", "Lagos", "Quito", "Oslo", "Pune", "Cork", "Graz", "Perth"]
+
+
+def texts(n: int) -> list[str]:
+    return [
+        f"Hello, I am {NAMES[i % len(NAMES)]}, {18 + (i * 7) % 60} years old, and I live in "
+        f"{CITIES[(i // len(NAMES)) % len(CITIES)]}."
+        for i in range(n)
+    ]
+
+
+@contextmanager
+def holding(lock: Path | None) -> Iterator[None]:
+    if lock is None:
+        yield
+        return
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class MemorySampler:
+    """Peak RSS of this process's descendants (Ray's workers when this process started the cluster)."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.psutil = psutil
+        self.per_process: dict[int, tuple[str, int]] = {}
+        self.peak_total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = self.psutil.Process()
+        while not self._stop.wait(0.2):
+            total = me.memory_info().rss
+            for child in me.children(recursive=True):
+                try:
+                    rss = child.memory_info().rss
+                    name = " ".join(child.cmdline())[:60]
+                except self.psutil.Error:
+                    continue
+                total += rss
+                _, before = self.per_process.get(child.pid, (name, 0))
+                self.per_process[child.pid] = (name, max(before, rss))
+            self.peak_total = max(self.peak_total, total)
+
+    def largest_worker(self) -> int:
+        workers = [rss for name, rss in self.per_process.values() if name.startswith("ray::")]
+        return max(workers, default=0)
+
+
+def extraction(n: int, lock: Path | None) -> dict[str, Any]:
+    import localgenie
+    from localgenie.scale.cluster import connect
+    from localgenie.scale.extract import extract_batch_ray
+
+    items = texts(n)
+    rows: dict[str, Any] = {}
+    with holding(lock):
+        started = time.perf_counter()
+        local = [localgenie.extract_details(t, SCHEMA, model="tiny").value for t in items]
+        seconds = time.perf_counter() - started
+    rows["local loop"] = {"seconds": seconds, "items_s": n / seconds, "worker_s": seconds / n}
+    started = time.perf_counter()
+    connect(num_cpus=2)
+    rows["ray start"] = time.perf_counter() - started
+    for actors in (1, 2):
+        with holding(lock):
+            started = time.perf_counter()
+            results = extract_batch_ray(items, SCHEMA, model="tiny", actors=actors, threads_per_actor=1)
+            seconds = time.perf_counter() - started
+        worker_s = sum(r.seconds for r in results) / n
+        same = sum(r.value == v for r, v in zip(results, local, strict=True))
+        rows[f"ray {actors} actor"] = {
+            "seconds": seconds,
+            "items_s": n / seconds,
+            "worker_s": worker_s,
+            "overhead_s": seconds * actors / n - worker_s,
+            "same_as_local": same,
+            "workers": len({r.worker for r in results}),
+        }
+    return rows
+
+
+def build_copies(copies: int, folder: Path) -> Path:
+    source = ROOT.parent / "shared" / "data" / "youtube-comments" / "YoutubeCommentsDataSet.csv"
+    if os.environ.get("GENIE_SHARED_DATA"):
+        source = Path(os.environ["GENIE_SHARED_DATA"]) / "youtube-comments" / "YoutubeCommentsDataSet.csv"
+    with source.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    out = [header]
+    for copy in range(1, copies + 1):
+        out += [[text if copy == 1 else f"{text} (copy {copy})", *rest] for text, *rest in body]
+    path = folder / f"comments-x{copies}.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(out)
+    return path
+
+
+def tubetalk_child(engine: str, path: str) -> None:
+    """One TubeTalk run in this (fresh) process; prints its figures as JSON."""
+    from localgenie import tubetalk
+
+    loaded = tubetalk.load(path, max_comments=10_000_000)
+    with MemorySampler() as sampler:
+        started = time.perf_counter()
+        if engine == "ray":
+            from localgenie.scale.cluster import connect
+            from localgenie.scale.tubetalk import analyze_ray
+
+            connect(num_cpus=2)
+            ready = time.perf_counter()
+            report = analyze_ray(loaded, workers=2)
+        else:
+            ready = started
+            report = tubetalk.analyze(loaded)
+        seconds = time.perf_counter() - started
+    figures = {
+        "comments": len(loaded.comments),
+        "analysed": report.counts.analysed,
+        "themes": len(report.themes),
+        "seconds": seconds,
+        "start_s": ready - started,
+        "stages": report.stage_seconds,
+        "driver_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "largest_worker_mb": sampler.largest_worker() / 2**20,
+        "all_processes_peak_mb": sampler.peak_total / 2**20,
+        "report": json.loads(tubetalk.to_json(report)),
+    }
+    print(json.dumps(figures))
+
+
+def tubetalk_runs(copies: int, lock: Path | None) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    runs = {}
+    with tempfile.TemporaryDirectory() as folder:
+        path = build_copies(copies, Path(folder))
+        for engine in ("local", "ray"):
+            with holding(lock):
+                done = subprocess.run(
+                    [sys.executable, __file__, "--tubetalk-child", engine, str(path)],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    check=False,
+                )
+            if done.returncode != 0:
+                raise SystemExit(f"tubetalk {engine} failed:\n{done.stderr[-3000:]}")
+            runs[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+    same = _comparable(runs["local"]["report"]) == _comparable(runs["ray"]["report"])
+    for run in runs.values():
+        run.pop("report")
+    runs["same_report"] = same
+    return runs
+
+
+def _comparable(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if k not in ("generated_at", "stage_seconds")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--items", type=int, default=200)
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--lock", type=Path, default=None)
+    parser.add_argument("--skip-extraction", action="store_true")
+    parser.add_argument("--tubetalk-child", nargs=2, metavar=("ENGINE", "CSV"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.tubetalk_child:
+        tubetalk_child(*args.tubetalk_child)
+        return
+    os.environ.setdefault("GENIE_LOG", "0")
+    os.environ["PYTHONPATH"] = str(ROOT / "src")  # Ray's workers import this checkout
+    rows: list[tuple[str, str]] = []
+    if not args.skip_extraction:
+        ext = extraction(args.items, args.lock)
+        print(json.dumps(ext, indent=1))
+        rows.append((f"{args.items} tiny extractions", "items/s | s/item in extract_details | Ray s/item"))
+        for name in ("local loop", "ray 1 actor", "ray 2 actor"):
+            r = ext[name]
+            extra = (
+                f" | {r['overhead_s']:.3f} | same values {r['same_as_local']}/{args.items}"
+                if "overhead_s" in r
+                else ""
+            )
+            rows.append((name, f"{r['items_s']:.2f} | {r['worker_s']:.3f}{extra}"))
+        efficiency = ext["ray 2 actor"]["items_s"] / (2 * ext["ray 1 actor"]["items_s"])
+        rows.append(("scaling efficiency 1 -> 2 actors", f"{efficiency:.2f}"))
+        rows.append(
+            (
+                "ray 2 actors vs local loop",
+                f"{ext['ray 2 actor']['items_s'] / ext['local loop']['items_s']:.2f}x",
+            )
+        )
+        rows.append(("ray.init (local cluster)", f"{ext['ray start']:.1f} s"))
+    if args.copies:
+        tt = tubetalk_runs(args.copies, args.lock)
+        print(json.dumps(tt, indent=1))
+        for engine in ("local", "ray"):
+            r = tt[engine]
+            rows.append(
+                (
+                    f"tubetalk x{args.copies} {engine}",
+                    f"{r['comments']} comments, {r['seconds']:.1f} s (cluster start {r['start_s']:.1f} s), "
+                    f"driver peak {r['driver_peak_mb']:.0f} MB, "
+                    f"largest worker {r['largest_worker_mb']:.0f} MB, "
+                    f"all processes {r['all_processes_peak_mb']:.0f} MB",
+                )
+            )
+            rows.append((f"  stages {engine}", " ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())))
+        rows.append(("same report (timings aside)", str(tt["same_report"])))
+    summary("scale", rows)
+
+
+if __name__ == "__main__":
+    main()
