@@ -189,12 +189,48 @@ def tubetalk_child(engine: str, path: str) -> None:
     print(json.dumps(figures))
 
 
-def tubetalk_runs(copies: int, lock: Path | None) -> dict[str, Any]:
+def clustering_child(path: str, sample: int) -> None:
+    """The themes stage alone on the corpus's vectors: the full fit vs a fit on ``sample`` comments
+    assigned to the rest; prints times and the agreement (adjusted Rand index, themed rows only)."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    from localgenie import tubetalk
+    from localgenie.tubetalk.clean import clean_and_dedupe
+    from localgenie.tubetalk.embed import load_embedder
+    from localgenie.tubetalk.themes import cluster
+
+    texts = [c.text for c in clean_and_dedupe(tubetalk.load(path, max_comments=10_000_000).comments).comments]
+    vectors = load_embedder().encode(texts)
+    weights = np.ones(len(texts))
+    started = time.perf_counter()
+    full_themes, full = cluster(vectors, weights)
+    full_s = time.perf_counter() - started
+    started = time.perf_counter()
+    sampled_themes, sampled = cluster(vectors, weights, sample=sample)
+    sampled_s = time.perf_counter() - started
+    both = (full >= 0) & (sampled >= 0)
+    figures = {
+        "comments": len(texts),
+        "sample": sample,
+        "full_s": full_s,
+        "sample_s": sampled_s,
+        "ari": float(adjusted_rand_score(full[both], sampled[both])),
+        "themed_full": int((full >= 0).sum()),
+        "themed_sample": int((sampled >= 0).sum()),
+        "themes": [len(full_themes), len(sampled_themes)],
+    }
+    print(json.dumps(figures))
+
+
+def tubetalk_runs(
+    copies: int, lock: Path | None, engines: tuple[str, ...] = ("local", "ray")
+) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     runs = {}
     with tempfile.TemporaryDirectory() as folder:
         path = build_copies(copies, Path(folder))
-        for engine in ("local", "ray"):
+        for engine in engines:
             with holding(lock):
                 done = subprocess.run(
                     [sys.executable, __file__, "--tubetalk-child", engine, str(path)],
@@ -206,10 +242,11 @@ def tubetalk_runs(copies: int, lock: Path | None) -> dict[str, Any]:
             if done.returncode != 0:
                 raise SystemExit(f"tubetalk {engine} failed:\n{done.stderr[-3000:]}")
             runs[engine] = json.loads(done.stdout.strip().splitlines()[-1])
-    same = _comparable(runs["local"]["report"]) == _comparable(runs["ray"]["report"])
+    if "ray" in runs:
+        runs["same_report"] = _comparable(runs["local"]["report"]) == _comparable(runs["ray"]["report"])
     for run in runs.values():
-        run.pop("report")
-    runs["same_report"] = same
+        if isinstance(run, dict):
+            run.pop("report", None)
     return runs
 
 
@@ -225,10 +262,16 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--lock", type=Path, default=None)
     parser.add_argument("--skip-extraction", action="store_true")
+    parser.add_argument("--skip-tubetalk", action="store_true", help="only the clustering comparison")
+    parser.add_argument("--cluster-sample", type=int, default=20_000)
     parser.add_argument("--tubetalk-child", nargs=2, metavar=("ENGINE", "CSV"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.tubetalk_child:
-        tubetalk_child(*args.tubetalk_child)
+        engine, path = args.tubetalk_child
+        if engine.startswith("cluster"):
+            clustering_child(path, int(engine.removeprefix("cluster")))
+        else:
+            tubetalk_child(engine, path)
         return
     os.environ.setdefault("GENIE_LOG", "0")
     os.environ["PYTHONPATH"] = str(ROOT / "src")  # Ray's workers import this checkout
@@ -254,7 +297,7 @@ def main() -> None:
             )
         )
         rows.append(("ray.init (local cluster)", f"{ext['ray start']:.1f} s"))
-    if args.copies:
+    if args.copies and not args.skip_tubetalk:
         tt = tubetalk_runs(args.copies, args.lock)
         print(json.dumps(tt, indent=1))
         for engine in ("local", "ray"):
@@ -270,6 +313,18 @@ def main() -> None:
             )
             rows.append((f"  stages {engine}", " ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())))
         rows.append(("same report (timings aside)", str(tt["same_report"])))
+    if args.copies and args.cluster_sample:
+        fit = tubetalk_runs(args.copies, args.lock, (f"cluster{args.cluster_sample}",))
+        c = next(iter(fit.values()))
+        print(json.dumps(c, indent=1))
+        rows.append(
+            (
+                f"themes on {c['comments']} comments",
+                f"full k-means {c['full_s']:.1f} s, fit on {c['sample']} + assign {c['sample_s']:.1f} s, "
+                f"ARI {c['ari']:.3f}, themed {c['themed_full']} vs {c['themed_sample']}, "
+                f"themes {c['themes'][0]} vs {c['themes'][1]}",
+            )
+        )
     summary("scale", rows)
 
 

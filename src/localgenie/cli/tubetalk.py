@@ -67,6 +67,12 @@ def analyze(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress on stderr")] = False,
     ray: Annotated[str | None, typer.Option("--ray", metavar="[ADDRESS]", help=RAY_HELP)] = None,
+    cluster_sample: Annotated[
+        int | None,
+        typer.Option(
+            min=100, help="Fit the themes on a sample of this many comments, assign the rest (millions)."
+        ),
+    ] = None,
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=256, help="With --ray: shards processed at once.")
     ] = 2,
@@ -123,9 +129,12 @@ def analyze(
                 k=themes,
                 address=address_of(ray),
                 workers=workers,
+                cluster_sample=cluster_sample,
             )
         else:
-            report = tubetalk.analyze(loaded, llm=labels, progress=on_progress, k=themes)
+            report = tubetalk.analyze(
+                loaded, llm=labels, progress=on_progress, k=themes, cluster_sample=cluster_sample
+            )
     if format is Format.terminal:
         if output:
             with output.open("w", encoding="utf-8") as fh:

@@ -121,11 +121,13 @@ def analyze_ray(
     address: str | None = None,
     workers: int = 2,
     shard_size: int = SHARD_SIZE,
+    cluster_sample: int | None = None,
 ) -> TubeTalkReport:
     """``tubetalk.analyze`` with its per-comment stages on Ray Data shards (``workers`` tasks at a time)
     and, with ``llm_model``, the theme labels asked of a model worker (a Ray actor holding the model;
     ``llm_seconds`` its budget).  ``llm`` passes labelling options of your own instead.  The report
-    is the one ``tubetalk.analyze`` gives on the same comments (timings and ``generated_at`` aside)."""
+    is the one ``tubetalk.analyze`` gives on the same comments (timings and ``generated_at`` aside);
+    ``cluster_sample`` is passed to it (themes fit on a sample: for corpora of millions)."""
     ray = connect(address)
     remote = None
     if llm is None and llm_model is not None:
@@ -139,6 +141,7 @@ def analyze_ray(
             progress=progress,
             k=k,
             shards=RayShards(ray, workers=workers, shard_size=shard_size),
+            cluster_sample=cluster_sample,
         )
     finally:
         if remote is not None:

@@ -158,11 +158,13 @@ def analyze(
     progress: ProgressCallback | None = None,
     k: int | None = None,
     shards: ShardMap = one_shard,
+    cluster_sample: int | None = None,
 ) -> TubeTalkReport:
     """Run every stage on ``loaded`` comments.  Without ``llm`` (`LLMOptions`: the labeller, the
     summarizer and their budget), themes get keyword labels.  ``k`` fixes the number of themes.
     ``shards`` runs the per-comment stages (`localgenie.tubetalk.shards`; a cluster's, e.g.
-    ``localgenie.scale.tubetalk``): the report is the same whichever runs them."""
+    ``localgenie.scale.tubetalk``): the report is the same whichever runs them.  ``cluster_sample``:
+    fit the themes on a sample of that many comments and assign the rest (`themes.cluster`)."""
     stage_llm = llm or LLMOptions(keyword_labeller)  # keyword labels only: nothing to budget or count
     report_progress = progress or _no_progress
     timings: dict[str, float] = {}
@@ -204,7 +206,11 @@ def analyze(
         weights = np.asarray([c.likes + c.copies for c in kept], dtype=np.float64)
         themable = vectors.copy() if to_ai.any() else vectors
         themable[to_ai] = 0.0  # zero vectors are never themed (as emoji-only comments)
-        themes, theme_of = cluster(themable, weights, k=k) if texts else ([], np.zeros(0, dtype=np.int64))
+        themes, theme_of = (
+            cluster(themable, weights, k=k, sample=cluster_sample)
+            if texts
+            else ([], np.zeros(0, dtype=np.int64))
+        )
         add_keywords(themes, texts)
 
     chosen, summarizer, llm_usage = stage_llm.labeller, stage_llm.summarizer, stage_llm.usage
