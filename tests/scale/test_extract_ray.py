@@ -180,3 +180,8 @@ def test_tiny_on_two_actors_gives_the_local_loops_values_in_order(ray_cluster: M
     assert [r.index for r in results] == list(range(len(texts)))
     assert [r.value for r in results] == local
     assert len({r.worker for r in results}) == 2
+
+
+def test_more_cpus_than_the_cluster_has_is_refused_not_waited_for(ray_cluster: ModuleType) -> None:
+    with pytest.raises(BadInput, match="need 6 CPUs and the cluster has 2"):
+        extract_batch_ray(["x"], SCHEMA, model="tiny", actors=3, threads_per_actor=2)

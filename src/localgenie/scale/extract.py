@@ -208,6 +208,13 @@ def iter_batch_ray(
         backoff=backoff,
     )
     ray = connect(address)
+    cpus = threads_per_actor if base_url is None else HTTP_ACTOR_CPUS
+    have = float(ray.cluster_resources().get("CPU", 0.0))
+    if actors * cpus > have:  # Ray would wait for CPUs that never come
+        raise BadInput(
+            f"{actors} actors x {cpus:g} CPUs need {actors * cpus:g} CPUs and the cluster has {have:g}: "
+            "use fewer actors or threads per actor"
+        )
     size = batch_size or (threads_per_actor if base_url is not None else 1)
     # Small blocks: a block is what a dead actor's replacement runs again, and what balances the load.
     blocks = min(len(items), max(actors * 4, math.ceil(len(items) / max(size, 8))))
@@ -220,7 +227,7 @@ def iter_batch_ray(
             fn_constructor_args=(settings,),
             batch_size=size,
             compute=ray.data.ActorPoolStrategy(size=actors),
-            num_cpus=threads_per_actor if base_url is None else HTTP_ACTOR_CPUS,
+            num_cpus=cpus,
             max_restarts=ACTOR_RESTARTS,
             max_task_retries=TASK_RETRIES,
         )

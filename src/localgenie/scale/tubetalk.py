@@ -86,8 +86,16 @@ class RemoteExtractor:
     """An ``Extractor`` whose calls run on a `LabelWorker` actor (errors are re-raised as their type)."""
 
     def __init__(self, ray: Any, *, cpus: float = 1) -> None:
-        self.ray = ray
-        self.actor = ray.remote(num_cpus=cpus, max_restarts=2, max_task_retries=2)(LabelWorker).remote()
+        self.ray, self.cpus = ray, cpus
+        self._actor: Any = None
+
+    @property
+    def actor(self) -> Any:
+        """Started at the first call: until the labels, its CPU is the shards' to use."""
+        if self._actor is None:
+            worker = self.ray.remote(num_cpus=self.cpus, max_restarts=2, max_task_retries=2)(LabelWorker)
+            self._actor = worker.remote()
+        return self._actor
 
     def __call__(
         self,
@@ -106,7 +114,9 @@ class RemoteExtractor:
         return result
 
     def close(self) -> None:
-        self.ray.kill(self.actor)
+        if self._actor is not None:
+            self.ray.kill(self._actor)
+            self._actor = None
 
 
 def analyze_ray(
