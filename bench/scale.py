@@ -1,6 +1,7 @@
 """Genie past one machine, measured on this one: batch extraction and TubeTalk, local vs Ray.
 
     python bench/scale.py --lock /tmp/genie-cpu.lock            # 200 extractions, TubeTalk on 4 x 18k
+                                                                 # (the lock is held for the whole run)
     python bench/scale.py --items 40 --copies 1                  # a reduced run
 
 One run, side by side:
@@ -119,6 +120,7 @@ def extraction(n: int, lock: Path | None) -> dict[str, Any]:
         local = [localgenie.extract_details(t, SCHEMA, model="tiny").value for t in items]
         seconds = time.perf_counter() - started
     rows["local loop"] = {"seconds": seconds, "items_s": n / seconds, "worker_s": seconds / n}
+    print("local loop", json.dumps(rows["local loop"]), flush=True)
     started = time.perf_counter()
     connect(num_cpus=2)
     rows["ray start"] = time.perf_counter() - started
@@ -137,6 +139,7 @@ def extraction(n: int, lock: Path | None) -> dict[str, Any]:
             "same_as_local": same,
             "workers": len({r.worker for r in results}),
         }
+        print(f"ray {actors} actor", json.dumps(rows[f"ray {actors} actor"]), flush=True)
     return rows
 
 
@@ -242,6 +245,7 @@ def tubetalk_runs(
             if done.returncode != 0:
                 raise SystemExit(f"tubetalk {engine} failed:\n{done.stderr[-3000:]}")
             runs[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+            print(engine, json.dumps({k: v for k, v in runs[engine].items() if k != "report"}), flush=True)
     if "ray" in runs:
         runs["same_report"] = _comparable(runs["local"]["report"]) == _comparable(runs["ray"]["report"])
     for run in runs.values():
@@ -275,6 +279,13 @@ def main() -> None:
         return
     os.environ.setdefault("GENIE_LOG", "0")
     os.environ["PYTHONPATH"] = str(ROOT / "src")  # Ray's workers import this checkout
+    # The lock is held for the whole run: the variants compared must see the same machine.
+    with holding(args.lock):
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
+    args.lock = None
     rows: list[tuple[str, str]] = []
     if not args.skip_extraction:
         ext = extraction(args.items, args.lock)
