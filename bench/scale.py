@@ -143,6 +143,42 @@ def extraction(n: int, lock: Path | None) -> dict[str, Any]:
     return rows
 
 
+def http_overhead(n: int) -> dict[str, Any]:
+    """What Genie and Ray cost per item when the model costs nothing: HTTP workers against a loopback
+    server that answers at once (tests/llm/fake_server.py), 2 actors x 8 requests in flight."""
+    sys.path.insert(0, str(ROOT))
+    from tests.llm.fake_server import completion, fake_server
+
+    from localgenie.scale.cluster import connect
+    from localgenie.scale.extract import extract_batch_ray
+
+    connect(num_cpus=2)
+    answer = completion(json.dumps({"name": "Ann", "age": 30, "city": "Oslo"}))
+    seconds = {}
+    with fake_server(lambda path, body: answer) as (url, requests):
+        extract_batch_ray(texts(8), SCHEMA, base_url=url, model="fake", actors=2)  # warm-up: Ray's own actors
+        for size in (n // 4, n):  # two sizes: the fixed cost (actors starting) and the cost per item
+            started = time.perf_counter()
+            results = extract_batch_ray(
+                texts(size), SCHEMA, base_url=url, model="fake", actors=2, threads_per_actor=8, backoff=0.1
+            )
+            seconds[size] = time.perf_counter() - started
+            assert all(r.ok for r in results), [r.error for r in results if not r.ok][:3]
+            latency = sum(r.seconds for r in results) / size
+    per_item = (seconds[n] - seconds[n // 4]) / (n - n // 4)
+    figures = {
+        "items": n,
+        "seconds": seconds[n],
+        "items_s": n / seconds[n],
+        "per_item_s": per_item,
+        "fixed_s": seconds[n] - per_item * n,
+        "requests": len(requests) - 8,
+        "latency_s": latency,
+    }
+    print("http overhead", json.dumps(figures), flush=True)
+    return figures
+
+
 def build_copies(copies: int, folder: Path) -> Path:
     source = ROOT.parent / "shared" / "data" / "youtube-comments" / "YoutubeCommentsDataSet.csv"
     if os.environ.get("GENIE_SHARED_DATA"):
@@ -268,6 +304,7 @@ def main() -> None:
     parser.add_argument("--skip-extraction", action="store_true")
     parser.add_argument("--skip-tubetalk", action="store_true", help="only the clustering comparison")
     parser.add_argument("--cluster-sample", type=int, default=20_000)
+    parser.add_argument("--http-items", type=int, default=4000, help="items against the instant server")
     parser.add_argument("--tubetalk-child", nargs=2, metavar=("ENGINE", "CSV"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.tubetalk_child:
@@ -308,6 +345,17 @@ def run(args: argparse.Namespace) -> None:
             )
         )
         rows.append(("ray.init (local cluster)", f"{ext['ray start']:.1f} s"))
+    if args.http_items:
+        http = http_overhead(args.http_items)
+        rows.append(
+            (
+                f"{args.http_items} items, instant server",
+                f"{http['items_s']:.1f} items/s on 2 actors x 8 requests; per item "
+                f"{http['per_item_s'] * 1000:.1f} ms wall ({2 * http['per_item_s'] * 1000:.1f} ms of the "
+                f"2 CPUs), fixed {http['fixed_s']:.1f} s (actors starting); "
+                f"{http['latency_s'] * 1000:.1f} ms in extract_details per item",
+            )
+        )
     if args.copies and not args.skip_tubetalk:
         tt = tubetalk_runs(args.copies, args.lock)
         print(json.dumps(tt, indent=1))
