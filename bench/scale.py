@@ -117,9 +117,17 @@ def extraction(n: int, lock: Path | None) -> dict[str, Any]:
     rows: dict[str, Any] = {}
     with holding(lock):
         started = time.perf_counter()
-        local = [localgenie.extract_details(t, SCHEMA, model="tiny").value for t in items]
+        answers = [localgenie.extract_details(t, SCHEMA, model="tiny") for t in items]
         seconds = time.perf_counter() - started
-    rows["local loop"] = {"seconds": seconds, "items_s": n / seconds, "worker_s": seconds / n}
+    local = [a.value for a in answers]
+    rows["local loop"] = {
+        "seconds": seconds,
+        "items_s": n / seconds,
+        "worker_s": seconds / n,
+        "prompt_tokens": sum(a.usage.prompt_tokens for a in answers) / n,
+        "completion_tokens": sum(a.usage.completion_tokens for a in answers) / n,
+        "attempts": sum(a.attempts for a in answers) / n,
+    }
     print("local loop", json.dumps(rows["local loop"]), flush=True)
     started = time.perf_counter()
     connect(num_cpus=2)
