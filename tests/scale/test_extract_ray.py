@@ -14,6 +14,7 @@ from collections import Counter
 from types import ModuleType
 from typing import Any
 
+import psutil
 import pytest
 
 from localgenie.errors import BadInput
@@ -106,15 +107,24 @@ def test_a_killed_actor_loses_nothing_and_duplicates_nothing(ray_cluster: Module
         return _answer(body)
 
     with fake_server(slow) as (url, requests):
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
 
         def kill_one() -> None:
+            """Kill an actor that is talking to the server (not one still starting): it is mid-block."""
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and len(requests) < 6:
                 time.sleep(0.02)
-            workers = map_workers()
-            if workers:
-                killed.append(workers[0].pid)
-                workers[0].send_signal(signal.SIGKILL)
+            while time.monotonic() < deadline and not killed:
+                for worker in map_workers():
+                    try:
+                        talking = any(c.raddr and c.raddr.port == port for c in worker.net_connections("tcp"))
+                    except psutil.Error:
+                        continue
+                    if talking:
+                        killed.append(worker.pid)
+                        worker.send_signal(signal.SIGKILL)
+                        return
+                time.sleep(0.02)
 
         killer = threading.Thread(target=kill_one, daemon=True)
         killer.start()
