@@ -58,6 +58,7 @@ bench: prepare
 	$(BIN)/python bench/decode.py --model default
 	$(BIN)/python bench/grammar_compile.py
 	$(BIN)/python bench/kitchen_suggest.py
+	$(BIN)/python bench/concurrency.py
 	cd bench && ../$(BIN)/python tubetalk.py
 	cd bench && ../$(BIN)/python scale.py
 

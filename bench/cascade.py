@@ -7,9 +7,10 @@ always-``default``, on the extraction quality tasks (`quality_tasks`: built by t
 One run, side by side, per task in the quality benchmark's order:
 
 1. ``default`` alone (always-default);
-2. the real cascade, ``Cascade(("tiny", "default"), min_confidence=0)``, learning on (a fresh log in a
-   temporary directory, so what it learns is this run's alone): tiny is stopped at its first value that
-   is not in the text, its finished answer is accepted when every copied value is in the text, else
+2. the real cascade, ``Cascade(("tiny", "default"), min_confidence=0, draft=True)``, learning on (a
+   fresh log in a temporary directory, so what it learns is this run's alone): tiny is stopped at its
+   first value that is not in the text, its finished answer is accepted when every copied value is in
+   the text, else
    default answers, drafting from what tiny wrote (`cascade.draft`: default's own greedy answer, the
    tokens that agree with tiny's verified in batches).
 
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     tasks = select(build_tasks(args.seed), args.limit)
     with tempfile.TemporaryDirectory() as data:
         os.environ["GENIE_DATA_DIR"] = data  # this run's own log: learning starts from nothing
-        cascade = Cascade(("tiny", "default"), min_confidence=0.0, learn=True)
+        cascade = Cascade(("tiny", "default"), min_confidence=0.0, learn=True, draft=True)
         records = []
         sink = args.jsonl_out.open("w", encoding="utf-8") if args.jsonl_out else None
         for n, task in enumerate(tasks, 1):

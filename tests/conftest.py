@@ -46,3 +46,5 @@ def _no_remote_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     # Nor may the suite write to a developer's extraction log: tests of the log turn it on themselves.
     monkeypatch.setenv("GENIE_LOG", "0")
+    # Nor to its batch result cache: tests of the cache give it a data directory of their own.
+    monkeypatch.setenv("GENIE_RESULT_CACHE", "0")

@@ -6,13 +6,17 @@
     data = localgenie.extract(text, "name, age int, bio: one sentence")  # a concise schema
     people = localgenie.extract_many(text, Person)                   # every person in the text
     for event in localgenie.extract_stream(text, Person): ...        # the answer as it grows
+    person = await localgenie.aextract(text, Person, base_url=URL)   # awaited; many in flight at once
+    for r in localgenie.extract_batch(texts, Person): ...            # resumable: finished texts are cached
 
 Everything runs offline on an embedded model by default (``tiny`` or
 ``default``); pass ``base_url=`` (or set ``GENIE_BASE_URL``) to use any
 OpenAI-compatible server instead.
 """
 
+from .aio import aextract, aextract_details, aextract_stream
 from .api import extract, extract_details, extract_many, extract_stream, resolve_schema
+from .batch import BatchResult, extract_batch
 from .errors import (
     BackendError,
     BadInput,
@@ -35,6 +39,7 @@ __all__ = [
     "Backend",
     "BackendError",
     "BadInput",
+    "BatchResult",
     "ContextOverflow",
     "Extraction",
     "Extractor",
@@ -53,8 +58,12 @@ __all__ = [
     "StreamEvent",
     "Usage",
     "__version__",
+    "aextract",
+    "aextract_details",
+    "aextract_stream",
     "evaluate",
     "extract",
+    "extract_batch",
     "extract_details",
     "extract_many",
     "extract_stream",

@@ -160,6 +160,8 @@ def extract_stream(
     base_url: str | None = None,
     api_key: str | None = None,
     cascade: Cascade | None = None,
+    passes: int = 1,
+    chunk_tokens: int | None = None,
 ) -> Iterator[StreamEvent]:
     """`extract_details` as the answer grows: `Partial` snapshots (completed fields with their final
     values, ``partial_path`` naming the one being written), `Retry` when an attempt failed validation
@@ -194,16 +196,18 @@ def extract_stream(
             "text": text if isinstance(text, str) else repr(text),
         }
     options: dict[str, Any] = {"max_tokens": max_tokens, "grounded_only": grounded_only}
+    if passes != 1 or chunk_tokens is not None:  # long documents (`localgenie.structured.long`)
+        options.update(passes=passes, chunk_tokens=chunk_tokens)
     started = time.perf_counter()
     try:  # bad text, or a text too long for the context, is refused here: logged as a failed run
         if chain is not None:
-            target = _target(resolved, multi)
+            target = answer_target(resolved, multi)
             events = cascade_stream(
                 text, target, chain, core_extract_stream, max_retries=max_retries, **options
             )
         else:
             events = core_extract_stream(
-                text, _target(resolved, multi), backend=backend, max_retries=max_retries, **options
+                text, answer_target(resolved, multi), backend=backend, max_retries=max_retries, **options
             )
     except GenieError as error:
         if entry is not None:
@@ -224,6 +228,11 @@ extract_details = run_to_end(
     run of items is ended after the first run (`ItemLoopGuard`).  ``log``: write the run to the
     extraction log (`localgenie.store.logs`); None (the default) means only when ``GENIE_LOG=1``.
     `extract_stream` takes the same parameters and yields the answer as it grows.
+
+    A text longer than the model's context is read in overlapping chunks and their answers merged by
+    code (`localgenie.structured.long`: items deduplicated, each field from the chunk that grounds it,
+    ``conflicts`` and ``chunks`` on the result, spans into the whole text).  ``chunk_tokens`` caps a
+    chunk's size; ``passes=2`` reads the text again with the cuts moved, for recall.
     """,
 )
 
@@ -297,7 +306,8 @@ def _cascade(
     return chain
 
 
-def _target(resolved: ResolvedSchema, multi: bool) -> Schema | type[BaseModel]:
+def answer_target(resolved: ResolvedSchema, multi: bool) -> Schema | type[BaseModel]:
+    """What the answer is held to: the schema (or model class), or its many-items wrapper."""
     if not multi:
         return resolved.model or resolved.schema
     if resolved.model is not None:

@@ -65,6 +65,12 @@ class BackendError(GenieError):
     exit_code = 4
 
 
+class AnswerInterrupted(BackendError):
+    """A server closed the connection (or ended its stream without a finish reason) after part of the
+    answer had already reached the caller: that part cannot be taken back, so the backend does not retry
+    it itself.  The validate-and-retry loop asks again as a new attempt (`localgenie.structured`)."""
+
+
 class SchemaViolation(GenieError):
     """The model could not produce output valid against the schema, even after retries.
 

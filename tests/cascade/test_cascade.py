@@ -212,7 +212,7 @@ def _hash(schema: dict[str, object]) -> str:
 def test_the_next_model_drafts_from_what_the_earlier_one_wrote() -> None:
     """Issue #14 part 2: tiny's rejected answer is the next model's draft source (after the text)."""
     tiny, default = ScriptedBackend(INVENTED + " " * 40), ScriptedBackend(RIGHT)
-    localgenie.extract_details(TEXT, SCHEMA, cascade=chain({"tiny": tiny, "default": default}))
+    localgenie.extract_details(TEXT, SCHEMA, cascade=chain({"tiny": tiny, "default": default}, draft=True))
     assert tiny.calls[0].options is not None and tiny.calls[0].options.lookup_text == TEXT
     options = default.calls[0].options
     assert options is not None and options.lookup_text is not None
@@ -222,9 +222,9 @@ def test_the_next_model_drafts_from_what_the_earlier_one_wrote() -> None:
     assert written.startswith('{"ticket": 4471, "name": "John Smith"') and "Lyon" not in written
 
 
-def test_without_drafts_the_next_model_reads_only_the_text() -> None:
+def test_by_default_the_next_model_reads_only_the_text() -> None:
     tiny, default = ScriptedBackend(INVENTED + " " * 40), ScriptedBackend(RIGHT)
-    cascade = chain({"tiny": tiny, "default": default}, draft=False)
+    cascade = chain({"tiny": tiny, "default": default})
     localgenie.extract_details(TEXT, SCHEMA, cascade=cascade)
     options = default.calls[0].options
     assert options is not None and options.lookup_text == TEXT

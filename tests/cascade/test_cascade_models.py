@@ -109,7 +109,9 @@ def test_a_stage_drafting_from_an_earlier_answer_writes_its_own_answer_faster(ti
     text, schema = "Order 4471 from Maria Lopez, 3 chairs, ship to Lyon.", "order_id int, customer, city"
     localgenie.extract_details(text, schema, backend=tiny)  # now the prompt is cached, as for the stages
     alone = localgenie.extract_details(text, schema, backend=tiny)
-    cascade = Cascade(("first", "second"), min_confidence=1.0, backends=lambda stage: tiny, learn=False)
+    cascade = Cascade(
+        ("first", "second"), min_confidence=1.0, backends=lambda stage: tiny, learn=False, draft=True
+    )
     result = localgenie.extract_details(text, schema, cascade=cascade)
     assert [(s.stage, s.outcome) for s in result.stages] == [("first", "rejected"), ("second", "accepted")]
     assert result.value.keys() == alone.value.keys()

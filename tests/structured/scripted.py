@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from localgenie.errors import ContextOverflow
 from localgenie.llm import Backend, BackendInfo, GenerationOptions, Message, Response, Token, Usage
 from localgenie.structured import Extraction, Extractor, Schema
 
@@ -87,6 +88,28 @@ class ScriptedBackend:
 
     def count_tokens(self, text: str) -> int:
         return len(pieces(text))
+
+
+class ReadingBackend(ScriptedBackend):
+    """A `ScriptedBackend` whose reply to each prompt is ``answer(text)``, ``text`` being the input text
+    of the extraction prompt (between its fences): a "model" that reads, for tests of chunked runs,
+    where which chunk a prompt holds decides the answer."""
+
+    def __init__(self, answer: Callable[[str], str], *, context_length: int | None = None) -> None:
+        super().__init__(context_length=context_length)
+        self._answer = answer
+        self.texts: list[str] = []
+
+    def prompt(self, messages: list[Message], options: GenerationOptions | None = None) -> Response:
+        user = next(m.content for m in messages if m.role == "user")
+        text = user.split("<<<\n", 1)[1].rsplit("\n>>>", 1)[0]
+        self.texts.append(text)
+        self._script.append(Answer(self._answer(text)))
+        limit, room = self.info.context_length, (options or GenerationOptions()).max_tokens
+        asked = sum(self.count_tokens(m.content) for m in messages) + 16  # + a chat template's tokens
+        if limit is not None and asked + room > limit:  # as the embedded backend refuses it
+            raise ContextOverflow(f"the prompt is {asked:,} tokens, {room:,} reserved, the context {limit:,}")
+        return super().prompt(messages, options)
 
 
 def _is_a_backend(backend: ScriptedBackend) -> Backend:

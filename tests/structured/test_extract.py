@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 import localgenie
-from localgenie import BadInput, ContextOverflow, SchemaError, SchemaViolation
+from localgenie import BadInput, SchemaError, SchemaViolation
 from localgenie.structured import schema_errors
 
 from ..conftest import SEED_TEXT
@@ -96,7 +96,6 @@ def test_a_schema_the_grammar_proves_unsatisfiable_is_a_schema_error(tiny: Any) 
         ("   \n\t ", BadInput, "the text is empty"),
         ("abc\x00def", BadInput, "NUL byte at character 3"),
         ("\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f" * 3, BadInput, "control characters"),
-        ("x " * 100_000, ContextOverflow, r"the text is [\d,]+ tokens"),
     ],
 )
 def test_bad_text_is_refused_before_generating(

@@ -111,6 +111,15 @@ def test_extraction_in_the_browser(page: Any) -> None:
     counts = [complete for _, complete, _ in seen]
     assert len(set(counts)) >= 3, seen  # shown growing, field after field, before the result page
     assert value["name"] in seen[-1][2] and "{" not in seen[-1][2]  # fields and values, not raw JSON
+    # Under the result, its review (issue 13 part 3): each value tiny took from the text marked there.
+    text = page.input_value("#text")
+    marks = page.locator("#review pre.gr-text mark").all()
+    assert marks and page.inner_text("#review pre.gr-text") == text
+    for mark in marks:
+        start, end = int(mark.get_attribute("data-start")), int(mark.get_attribute("data-end"))
+        assert mark.inner_text() == text[start:end]
+    name = page.locator('#review mark[data-pointer="/name"]')
+    assert name.inner_text() == value["name"] and name.get_attribute("title").startswith("/name = ")
     run_url = page.url
     page.reload()
     assert page.url == run_url and json.loads(page.inner_text("#result")) == value

@@ -13,6 +13,8 @@ from localgenie.web.examples import PERSON
 from tests.web.conftest import make_client
 from tests.web.helpers import PERSON_TEXT, FakeBackend, factory
 
+TOO_BIG = {"type": "object", "properties": {"note": {"type": "string", "description": "word " * 9000}}}
+
 
 def test_seed_extraction_returns_schema_valid_json(client: TestClient) -> None:
     response = client.post("/api/extract", json={"text": PERSON_TEXT, "schema": PERSON})
@@ -116,7 +118,8 @@ def test_bad_input_and_bad_schemas_are_4xx(client: TestClient) -> None:
         ({"text": "hello", "schema": {"type": "nope"}}, 422, "SchemaError"),
         ({"text": "hello", "schema": {"$ref": "https://example.com/s.json"}}, 422, "SchemaError"),
         ({"text": "hello"}, 422, "InvalidRequest"),
-        ({"text": "word " * 9000, "schema": PERSON}, 413, "ContextOverflow"),
+        # A long text is read in chunks; instructions that leave no room for any chunk cannot be.
+        ({"text": "hello", "schema": TOO_BIG}, 413, "ContextOverflow"),
     ]
     for body, status, kind in cases:
         response = client.post("/api/extract", json=body)
@@ -124,6 +127,17 @@ def test_bad_input_and_bad_schemas_are_4xx(client: TestClient) -> None:
         assert response.json()["message"]
     not_json = client.post("/api/extract", content=b"{", headers={"content-type": "application/json"})
     assert not_json.status_code == 422
+
+
+def test_a_text_longer_than_the_context_is_read_in_chunks(settings: WebSettings) -> None:
+    backend = FakeBackend('{"name": "Ann"}')  # a context of 4,096 tokens
+    text = "Ann wrote this. " + "word " * 19_000
+    schema = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    with make_client(settings, backend_factory=factory(backend)) as client:
+        response = client.post("/api/extract", json={"text": text, "schema": schema})
+    assert response.status_code == 200, response.text
+    assert backend.calls > 5
+    assert response.json()["value"] == {"name": "Ann"} and response.json()["spans"] == {"/name": [0, 3]}
 
 
 def test_backend_and_model_failures_are_502_and_503(settings: WebSettings) -> None:

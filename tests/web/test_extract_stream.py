@@ -95,7 +95,8 @@ def test_bad_requests_get_their_status_before_any_stream(settings: WebSettings) 
         assert bad_schema.status_code == 422 and bad_schema.json()["error"] == "SchemaError"
         binary = client.post("/api/extract/stream", json={"text": "a\x00b", "schema": PERSON})
         assert binary.status_code == 400
-        too_long = client.post("/api/extract/stream", json={"text": "word " * 9000, "schema": PERSON})
+        too_big = {"type": "object", "properties": {"a": {"type": "string", "description": "word " * 9000}}}
+        too_long = client.post("/api/extract/stream", json={"text": "hi", "schema": too_big})
         assert too_long.status_code == 413 and too_long.json()["error"] == "ContextOverflow"
     assert backend.calls == 0
 

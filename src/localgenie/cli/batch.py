@@ -9,12 +9,18 @@ no valid answer) gets an error record in its place on stdout, and the reason on 
 
 (a successful line is the extracted object itself, so a record is an error when it has exactly the
 keys ``error`` and ``line``).
+
+Lines go through `localgenie.extract_batch`: each finished line is kept in the result cache, so the
+same command run again after a crash or Ctrl-C takes them from there and prints the same output, and
+``--concurrency N`` keeps N requests in flight against a server.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +37,14 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..errors import BadInput, SchemaViolation
+from ..batch import extract_batch
+from ..errors import BackendError, BadInput, LowConfidence, ModelError, SchemaViolation
+from ..llm import Backend
+from .run import Run, check_confidence, stderr
+
+# The exception keeps at most RAW_KEPT_CHARS of the last answer; less is shown per line of a batch,
+# where many failures would bury the output.
+BATCH_RAW_SHOWN = 300
 
 
 @dataclass(frozen=True)
@@ -124,3 +137,90 @@ def progress_bar(console: Any) -> Progress:
         console=console,
         transient=True,
     )
+
+
+def run_batch(
+    lines: list[Line], run: Run, backend: Backend | None, *, verbose: bool, concurrency: int, cache: bool
+) -> None:
+    """Print one JSON line per input line, in order, each as soon as it and the lines before it are
+    done; `SchemaViolation` at the end when any line failed."""
+    usable = [line.text for line in lines if line.text is not None]
+    results = extract_batch(
+        usable,
+        run.resolved,
+        backend=backend,
+        cascade=run.cascade,
+        multi=run.multi,
+        log=run.log,
+        max_retries=run.max_retries,
+        max_tokens=run.max_tokens,
+        grounded_only=run.grounded_only,
+        passes=run.passes,
+        concurrency=concurrency,
+        cache=cache,
+    )
+    failed = cached = done = 0
+    started = time.perf_counter()
+    try:
+        with closing(results), progress_bar(stderr) as progress:
+            task = progress.add_task("extracting", total=len(lines))
+            for line in lines:
+                record: Any
+                problem: str | None = None
+                if line.text is None:
+                    record, problem = error_record(line.number, line.problem or "unusable"), line.problem
+                else:
+                    result = next(results)
+                    cached += result.cached
+                    try:
+                        extraction = result.extraction
+                        if extraction is None:
+                            raise result.error or AssertionError("a result with neither value nor error")
+                        if run.min_confidence is not None:
+                            check_confidence(extraction, run.min_confidence)
+                        record = run.output(extraction)
+                    except (BadInput, SchemaViolation, LowConfidence) as error:
+                        record, problem = error_record(line.number, error), f"line {line.number}: {error}"
+                        if verbose and isinstance(error, SchemaViolation) and error.raw:
+                            problem += f"\n  last answer: {bounded(error.raw, BATCH_RAW_SHOWN)}"
+                if problem is not None:
+                    failed += 1
+                    stderr.print(f"genie: {problem}", highlight=False, markup=False)
+                print(json.dumps(record, ensure_ascii=False), flush=True)
+                done += 1
+                progress.update(task, advance=1, description=_progress_note(cached, failed))
+    except (KeyboardInterrupt, BackendError, ModelError) as stop:
+        what = "interrupted" if isinstance(stop, KeyboardInterrupt) else "stopped"
+        resume = (
+            "finished lines are cached: run the same command again to resume"
+            if cache
+            else "--no-cache: a rerun starts from the first line"
+        )
+        stderr.print(f"genie: {what} after {done} of {len(lines)} lines; {resume}", highlight=False)
+        raise
+    if cached:
+        stderr.print(
+            f"genie: {cached} of {len(usable)} lines came from the result cache (an earlier run), "
+            f"{len(usable) - cached} were extracted now",
+            highlight=False,
+        )
+    if verbose:
+        seconds = time.perf_counter() - started
+        stderr.print(
+            f"{len(lines)} lines, {len(lines) - failed} ok, {failed} failed, {seconds:.1f} s "
+            f"({len(lines) / seconds:.2f} lines/s)",
+            highlight=False,
+        )
+    if failed:
+        raise SchemaViolation(
+            f"{failed} of {len(lines)} lines gave no valid output (error records on stdout, reasons above)"
+        )
+
+
+def _progress_note(cached: int, failed: int) -> str:
+    notes = [f"{n} {what}" for n, what in ((cached, "cached"), (failed, "failed")) if n]
+    return "extracting" + (f" ({', '.join(notes)})" if notes else "")
+
+
+def bounded(raw: str, limit: int) -> str:
+    return raw if len(raw) <= limit else f"{raw[:limit]}… (first {limit:,} characters)"

@@ -5,7 +5,8 @@ SCHEMA is a JSON Schema file or text, a saved name (genie schemas save), or a co
 
 --spans shows where in the text each value stands (offsets in Python characters, null when the value is
 not in the text); --grounded-only refuses values that are not in it; --min-confidence flags values the
-model was unsure of (exit code 3).
+model was unsure of (exit code 3); --html FILE writes a review to open in a browser: the text with each
+value marked in its field's colour, and every value's place and confidence.
 """
 
 from __future__ import annotations
@@ -13,28 +14,25 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console, Group
-from rich.json import JSON
-from rich.live import Live
-from rich.text import Text
 
-from ..api import ResolvedSchema, extract_stream, resolve
-from ..cascade import Cascade, Escalation, is_cascade
-from ..errors import BadInput, LowConfidence, SchemaViolation
-from ..llm import Backend, Usage, get_backend
-from ..structured import DEFAULT_MAX_RETRIES, Extraction, Partial, Retry, StreamEvent
-from ..structured.complete import RAW_KEPT_CHARS, final_result
-from ..structured.partial import json_path
-from .batch import error_record, progress_bar, read_lines
+from ..api import ResolvedSchema, resolve
+from ..batch import MAX_CONCURRENCY
+from ..cascade import Cascade, is_cascade
+from ..errors import BadInput, SchemaViolation
+from ..llm import Usage, get_backend
+from ..review import DEFAULT_MIN_CONFIDENCE, review_html
+from ..structured import DEFAULT_MAX_RETRIES, Extraction
+from ..structured.complete import RAW_KEPT_CHARS
+from .batch import read_lines, run_batch
+from .chunked import chunk_lines, run_chunked
+from .live import run_streamed
+from .run import Run, check_confidence, stderr
 from .scale import RAY_HELP, check_ray_options, ray_batch
-
-stderr = Console(stderr=True)
 
 
 def _read_stdin() -> str:
@@ -98,9 +96,29 @@ def extract_command(
             "--json-lines",
             metavar="FILE|-",
             help="One text per line of FILE (or standard input: -); one JSON line out per input line, "
-            'an {"error": ..., "line": N} record for a line that failed.',
+            'an {"error": ..., "line": N} record for a line that failed. Finished lines are cached: run '
+            "the same command again after a crash or Ctrl-C and they are not extracted again.",
         ),
     ] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency",
+            "-j",
+            min=1,
+            max=MAX_CONCURRENCY,
+            help="With --json-lines and a server (--base-url): requests in flight at once; output stays "
+            "in input order. The embedded model answers one at a time: there it stays 1 (a warning says so).",
+        ),
+    ] = 1,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="With --json-lines: neither take finished lines from the result cache nor add to it "
+            "(env GENIE_RESULT_CACHE=0).",
+        ),
+    ] = False,
     max_retries: Annotated[
         int, typer.Option(min=0, max=10, help="Retries after an invalid answer.")
     ] = DEFAULT_MAX_RETRIES,
@@ -145,6 +163,27 @@ def extract_command(
             "and confidences on stderr; the JSON is still printed).",
         ),
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            dir_okay=False,
+            help="Also write a self-contained HTML review to FILE: the text with each value found in it "
+            "marked in its field's colour (hover: the field, value and confidence), and a table of every "
+            "value, those not in the text and those under --min-confidence (default 0.5) flagged.",
+        ),
+    ] = None,
+    passes: Annotated[
+        int,
+        typer.Option(
+            "--passes",
+            min=1,
+            max=3,
+            help="Read the text this many times, the chunk cuts moved each time, for recall (a text "
+            "longer than the model's context is always read in overlapping chunks).",
+        ),
+    ] = 1,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -186,11 +225,20 @@ def extract_command(
         check_ray_options(
             json_lines, cascade or (model if is_cascade(model) else None), spans, min_confidence
         )
+    if html is not None:
+        _check_html(html, json_lines)
+    if concurrency > 1 and json_lines is None:
+        raise BadInput(
+            f"--concurrency {concurrency} runs several lines of a --json-lines batch at once: one text has "
+            "one request"
+        )
     resolved = resolve(schema)
     chain = _chain(model, cascade, base_url, api_key)
     run = Run(
         resolved, multi, max_retries, max_tokens, not no_log, grounded_only, spans, min_confidence, chain
     )
+    if passes != 1:
+        run = replace(run, passes=passes)
     if json_lines is not None:
         lines = read_lines(json_lines)  # before loading the model: a missing file fails in no time
         if ray is not None:
@@ -208,61 +256,66 @@ def extract_command(
             )
             return
         backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
-        _batch(lines, run, backend, verbose)
+        run_batch(lines, run, backend, verbose=verbose, concurrency=concurrency, cache=not no_cache)
         return
     source = _read_stdin() if text in (None, "-") else text
     assert source is not None
     backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
     started = time.perf_counter()
     try:
-        result = _run_streamed(source, run, backend) if stream else run.extract(source, backend)
+        result = (
+            run_streamed(run.stream(source, backend)) if stream else run_chunked(run.stream(source, backend))
+        )
     except SchemaViolation as error:
         if verbose:
             _report_failure(error, time.perf_counter() - started)
         raise
     print(json.dumps(run.output(result), ensure_ascii=False))
+    if html is not None:  # before the confidence check: the review is where an unsure value is checked
+        threshold = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+        write_review(html, source, result, resolved, threshold, verbose=verbose)
     if verbose:
         _report(result, time.perf_counter() - started)
+    elif failed_chunks := [report for report in result.chunks if report.error]:
+        stderr.print(
+            f"genie: {len(failed_chunks)} of {len(result.chunks)} chunks of the text gave no valid answer: "
+            "what they hold is missing (--verbose says which)",
+            highlight=False,
+        )
     if min_confidence is not None:
         check_confidence(result, min_confidence, show=True)
 
 
-@dataclass(frozen=True)
-class Run:
-    """What every text of one command is extracted with, and how its result is printed."""
-
-    resolved: ResolvedSchema
-    multi: bool
-    max_retries: int
-    max_tokens: int | None
-    log: bool
-    grounded_only: bool = False
-    spans: bool = False
-    min_confidence: float | None = None
-    cascade: Cascade | None = None
-
-    def extract(self, text: str, backend: Backend | None) -> Extraction[Any]:
-        return final_result(self.stream(text, backend))
-
-    def stream(self, text: str, backend: Backend | None) -> Iterator[StreamEvent]:
-        """One text's events, on ``backend`` (None: the run's cascade)."""
-        return extract_stream(
-            text,
-            self.resolved,
-            backend=backend,
-            cascade=self.cascade,
-            multi=self.multi,
-            log=self.log,
-            max_retries=self.max_retries,
-            max_tokens=self.max_tokens,
-            grounded_only=self.grounded_only,
+def _check_html(path: Path, json_lines: str | None) -> None:
+    """Refuse an --html that cannot be written, before the model is loaded."""
+    if json_lines is not None:
+        raise BadInput(
+            f"--html {path} reviews one text: it cannot be used with --json-lines (run genie extract "
+            "--html once per text, or --spans for every line's spans)"
         )
+    if not path.parent.is_dir():
+        raise BadInput(f"--html {path}: the folder {path.parent} does not exist")
 
-    def output(self, result: Extraction[Any]) -> Any:
-        """The value, or with ``--spans`` the value and its spans."""
-        if not self.spans:
-            return result.value
-        return {"value": result.value, "spans": result.spans}
+
+def write_review(
+    path: Path,
+    text: str,
+    result: Extraction[Any],
+    resolved: ResolvedSchema,
+    min_confidence: float,
+    *,
+    verbose: bool = False,
+) -> None:
+    """The review of ``result`` (`localgenie.review`) as a self-contained HTML file."""
+    title = f"Genie review: {resolved.name}" if resolved.name else "Genie review"
+    document = review_html(text, result, title=title, min_confidence=min_confidence)
+    try:
+        # errors="replace": a command-line argument that was not UTF-8 holds surrogates no file can.
+        path.write_text(document, encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise BadInput(f"cannot write the review to {path}: {exc.strerror or exc}") from exc
+    if verbose:
+        stderr.print(f"review written to {path}", highlight=False, markup=False)
 
 
 def _chain(
@@ -286,131 +339,11 @@ def stage_lines(result: Extraction[Any]) -> list[str]:
     return lines
 
 
-def check_confidence(result: Extraction[Any], threshold: float, *, show: bool = False) -> None:
-    """`LowConfidence` naming the leaves under ``threshold``; with ``show``, each one's value and
-    confidence on stderr first."""
-    unsure = result.unsure(threshold)
-    if not unsure:
-        return
-    if show:
-        for pointer, found in unsure.items():
-            value = json.dumps(result.leaves[pointer], ensure_ascii=False)
-            said = (
-                f"confidence min {found.min:.2f}, mean {found.mean:.2f}"
-                if found is not None
-                else "no confidence (the backend gave no log-probabilities)"
-            )
-            stderr.print(f"genie: {pointer} = {value}: {said}", highlight=False, markup=False)
-    names = ", ".join(unsure)
-    raise LowConfidence(
-        f"{len(unsure)} value(s) under confidence {threshold:g}: {names}; check them in the text",
-        {p: None if c is None else (c.min, c.mean) for p, c in unsure.items()},
-    )
-
-
-def _run_streamed(text: str, run: Run, backend: Backend | None) -> Extraction[Any]:
-    """`Run.extract`, drawing each `Partial` where the user looks (`live_console`): a terminal's drawing
-    is redrawn in place and wiped at the end, so the terminal keeps only the final JSON from stdout."""
-    events = run.stream(text, backend)
-    console = live_console()
-    retries: list[Retry] = []
-    if console is None:  # nowhere to draw: still say when a retry starts
-        for event in events:
-            if isinstance(event, Retry):
-                stderr.print(f"genie: {retry_line(event)}", highlight=False, markup=False)
-            elif isinstance(event, Extraction):
-                return event
-        raise AssertionError("the stream ended without its result")  # pragma: no cover
-    try:
-        with Live(console=console, transient=True, refresh_per_second=12) as live:
-            for event in events:
-                if isinstance(event, Retry):
-                    retries.append(event)
-                elif isinstance(event, Partial):
-                    live.update(render_partial(event, retries))
-                else:
-                    return event
-    finally:
-        if console is not stderr:
-            console.file.close()
-    raise AssertionError("the stream ended without its result")  # pragma: no cover
-
-
-def live_console() -> Console | None:
-    """Where to draw a live object: stderr when it is a terminal, else the controlling terminal (stdout
-    and stderr may both be redirected: ``genie extract --stream ... 2>log | jq``), else nowhere."""
-    if sys.stderr.isatty():
-        return stderr
-    try:
-        tty = open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115  (closed by the caller)
-    except OSError:
-        return None
-    return Console(file=tty)
-
-
-def retry_line(retry: Retry) -> str:
-    if isinstance(retry, Escalation):
-        problems = "; ".join(message for _, message in retry.errors[:3])
-        return f"{retry.stage}'s answer not kept ({problems}); {retry.next_stage} answers"
-    problems = "; ".join(f"{path}: {message}" for path, message in retry.errors[:3])
-    return f"attempt {retry.attempt - 1} failed ({problems}); attempt {retry.attempt} starts"
-
-
-def render_partial(partial: Partial, retries: list[Retry]) -> Group:
-    """The object so far as indented JSON, then what is being written (or the retry in progress)."""
-    parts: list[Any] = []
-    if retries:
-        parts.append(Text(retry_line(retries[-1]), style="yellow"))
-    parts.append(
-        JSON.from_data(partial.value, ensure_ascii=False) if partial.value is not None else Text("…")
-    )
-    if partial.partial_path is not None:
-        where = json_path(partial.partial_path)
-        parts.append(Text(f"writing {where} …", style="dim"))
-    return Group(*parts)
-
-
-def _batch(lines: list[Any], run: Run, backend: Backend | None, verbose: bool) -> None:
-    failed = 0
-    started = time.perf_counter()
-    with progress_bar(stderr) as progress:
-        task = progress.add_task("extracting", total=len(lines))
-        for line in lines:
-            record: Any
-            if line.text is None:
-                record, problem = error_record(line.number, line.problem), line.problem
-            else:
-                try:
-                    result = run.extract(line.text, backend)
-                    if run.min_confidence is not None:
-                        check_confidence(result, run.min_confidence)
-                    record, problem = run.output(result), None
-                except (BadInput, SchemaViolation, LowConfidence) as error:
-                    record, problem = error_record(line.number, error), f"line {line.number}: {error}"
-                    if verbose and isinstance(error, SchemaViolation) and error.raw:
-                        problem += f"\n  last answer: {_bounded(error.raw, BATCH_RAW_SHOWN)}"
-            if problem is not None:
-                failed += 1
-                stderr.print(f"genie: {problem}", highlight=False, markup=False)
-                progress.update(task, description=f"extracting ({failed} failed)")
-            print(json.dumps(record, ensure_ascii=False), flush=True)
-            progress.advance(task)
-    if verbose:
-        seconds = time.perf_counter() - started
-        stderr.print(
-            f"{len(lines)} lines, {len(lines) - failed} ok, {failed} failed, {seconds:.1f} s "
-            f"({len(lines) / seconds:.2f} lines/s)",
-            highlight=False,
-        )
-    if failed:
-        raise SchemaViolation(
-            f"{failed} of {len(lines)} lines gave no valid output (error records on stdout, reasons above)"
-        )
-
-
 def _report(result: Extraction[Any], seconds: float) -> None:
     for line in stage_lines(result):
         stderr.print(f"stage {line}", highlight=False, markup=False)
+    for line in chunk_lines(result):
+        stderr.print(line, highlight=False, markup=False)
     stderr.print(_cost(result.attempts, result.usage, seconds), highlight=False)
 
 
@@ -422,15 +355,6 @@ def _cost(attempts: int, usage: Usage | None, seconds: float) -> str:
         f"{attempts} attempt(s), {usage.prompt_tokens} prompt + {usage.completion_tokens} output "
         f"tokens{passes_note}, {seconds:.2f} s"
     )
-
-
-# The exception keeps at most RAW_KEPT_CHARS of the last answer; all of that is shown for one text, less
-# per line of a batch, where many failures would bury the output.
-BATCH_RAW_SHOWN = 300
-
-
-def _bounded(raw: str, limit: int) -> str:
-    return raw if len(raw) <= limit else f"{raw[:limit]}… (first {limit:,} characters)"
 
 
 def _report_failure(error: SchemaViolation, seconds: float) -> None:

@@ -6,21 +6,33 @@ else ``json_object`` with a ``schema`` (llama-cpp-python's server turns it
 into a grammar), else plain ``json_object``, else a plain prompt — and remembered, so a server
 without schema support costs one refused request, not one per call.  The
 answer is validated by `localgenie.structured` whatever the mode.
+
+A busy or failing server is asked again (`localgenie.llm.retries`): HTTP 408/429/5xx, and a connection
+dropped before any of the answer arrived, are retried after the server's ``Retry-After`` or an
+exponential back-off, a bounded number of times.  A stream cut after part of the answer reached the
+caller cannot be taken back here: that is `AnswerInterrupted`, which the validate-and-retry loop turns
+into a new attempt.  The backend is safe to share between threads (``--concurrency``).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from ..errors import BackendError
+from ..errors import AnswerInterrupted, BackendError
 from .base import BackendInfo, GenerationOptions, Message, Response, Token, Usage
+from .retries import RETRY_STATUSES, Retryable, RetryPolicy, retry_after
 
 JSON_MODES = ("json_schema", "json_object_schema", "json_object", "none")
+INTERRUPTED_HINT = (
+    "llama-cpp-python's server cuts a streamed answer short when another request arrives: start it with "
+    "--interrupt_requests False to serve several requests at once"
+)
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -44,6 +56,7 @@ class OpenAICompatBackend:
         timeout: float = 120.0,
         connect_timeout: float = 5.0,
         transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.base_url = normalise_base_url(base_url)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -53,6 +66,7 @@ class OpenAICompatBackend:
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             transport=transport,
         )
+        self.retry = retry or RetryPolicy()
         self._model = model
         self._json_mode = 0  # index into JSON_MODES: the strongest mode not yet refused
         self._logprobs = True  # until the server refuses them
@@ -117,13 +131,17 @@ class OpenAICompatBackend:
     def _generate(
         self, messages: list[Message], options: GenerationOptions, usage: Usage, response: Response
     ) -> Iterator[Token]:
+        tries = 0  # failed tries worth repeating (busy server, dropped connection)
         while True:
             mode = JSON_MODES[self._json_mode] if options.json_schema is not None else "none"
             body = self._body(messages, options, mode)
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
+            handed = 0  # tokens of this try already given to the caller
             try:
-                yield from self._stream(body, usage, response, refusable=mode != "none")
+                for token in self._stream(body, usage, response, refusable=mode != "none"):
+                    handed += 1
+                    yield token
                 return
             except _Refused as refusal:
                 if "logprobs" in body and "logprobs" in str(refusal):
@@ -131,12 +149,23 @@ class OpenAICompatBackend:
                     continue
                 if mode == "none":
                     raise BackendError(f"{self.base_url} refused the request: {refusal}") from None
-                self._json_mode += 1
+                # max: requests in flight together may all be refused the same mode; step past it once.
+                self._json_mode = max(self._json_mode, JSON_MODES.index(mode) + 1)
+            except Retryable as retry:
+                if handed:
+                    raise AnswerInterrupted(
+                        f"{self.base_url} {retry.reason} after {handed} tokens of the answer had arrived"
+                        + (f" ({retry.detail})" if retry.detail else "")
+                    ) from None
+                tries += 1
+                time.sleep(self.retry.wait(retry, tries, self.base_url))
 
     def _stream(
         self, body: dict[str, Any], usage: Usage, response: Response, *, refusable: bool = False
     ) -> Iterator[Token]:
-        """Server-sent events of chat-completion chunks; a plain JSON reply is accepted too."""
+        """Server-sent events of chat-completion chunks; a plain JSON reply is accepted too.  `Retryable`
+        when the server is busy or the stream ends before a finish reason says the answer is complete."""
+        response.finish_reason = None
         try:
             with self._client.stream("POST", "/chat/completions", json=body) as reply:
                 if reply.status_code >= 400:
@@ -152,11 +181,13 @@ class OpenAICompatBackend:
                     yield from self._parse_chunk(self._decode(reply, "/chat/completions"), usage, response)
                     return
                 chunks = 0
+                said_done = False
                 for line in reply.iter_lines():
                     if not line.startswith("data:"):
                         continue
                     payload = line[5:].strip()
                     if payload == "[DONE]":
+                        said_done = True
                         break
                     try:
                         chunk = json.loads(payload)
@@ -167,14 +198,22 @@ class OpenAICompatBackend:
                     for piece in self._parse_chunk(chunk, usage, response):
                         chunks += 1
                         yield piece
+                if response.finish_reason is None:  # every complete answer says why it ended
+                    if said_done:  # what llama-cpp-python's server sends a request another one interrupted
+                        raise Retryable("ended the answer without a finish reason", detail=INTERRUPTED_HINT)
+                    raise Retryable("closed the stream before the answer was finished")
                 if not usage.completion_tokens:
                     usage.completion_tokens = chunks  # servers that report no usage stream ~1 token a chunk
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None
 
-    def _transport_error(self, exc: httpx.TransportError) -> BackendError:
+    def _transport_error(self, exc: httpx.TransportError) -> Exception:
+        """A dropped connection is worth another try (`Retryable`); no server, or no answer within the
+        timeout, is not (waiting would hide a wrong URL or a stuck server)."""
         if isinstance(exc, httpx.TimeoutException):
             return BackendError(f"{self.base_url} did not answer in time ({type(exc).__name__})")
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+            return Retryable("closed the connection before the answer was finished", detail=str(exc))
         return BackendError(
             f"cannot reach {self.base_url} ({exc}); is the server running? check --base-url or GENIE_BASE_URL"
         )
@@ -199,12 +238,18 @@ class OpenAICompatBackend:
                 yield from _tokens(str(content), choice.get("logprobs"))
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            reply = self._client.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
-            raise self._transport_error(exc) from None
-        self._raise_for_status(reply, path)
-        return self._decode(reply, path)
+        tries = 0
+        while True:
+            try:
+                try:
+                    reply = self._client.request(method, path, **kwargs)
+                except httpx.TransportError as exc:
+                    raise self._transport_error(exc) from None
+                self._raise_for_status(reply, path)
+                return self._decode(reply, path)
+            except Retryable as retry:
+                tries += 1
+                time.sleep(self.retry.wait(retry, tries, self.base_url))
 
     def _raise_for_status(self, reply: httpx.Response, path: str) -> None:
         if reply.status_code in (401, 403):
@@ -213,6 +258,13 @@ class OpenAICompatBackend:
             )
         if reply.status_code in (400, 422):
             raise _Refused(f"HTTP {reply.status_code}: {reply.text[:300]}")
+        if reply.status_code in RETRY_STATUSES:
+            busy = " (too many requests)" if reply.status_code == 429 else ""
+            raise Retryable(
+                f"answered HTTP {reply.status_code}{busy}",
+                retry_after(reply.headers),
+                detail=f"last answer: {reply.text[:200]}" if reply.text.strip() else "",
+            )
         if reply.status_code >= 400:
             raise BackendError(f"{self.base_url}{path} answered HTTP {reply.status_code}: {reply.text[:300]}")
 

@@ -10,6 +10,11 @@ where the schema says ``"x-grounded": true`` (or for every copied string, with
 wrong and try again, a bounded number of times → `SchemaViolation` listing
 the failing paths, with the last raw answer and the usage.  Invalid data is
 never returned.  A returned answer carries each leaf's span and confidence.
+
+A server that drops the connection after part of an answer was streamed
+(`AnswerInterrupted`) costs an attempt like an invalid answer: the same chat is
+asked again (a `Retry` tells a reader that the snapshots start over), and when no
+attempt is left the `AnswerInterrupted` itself is raised.
 """
 
 from __future__ import annotations
@@ -23,17 +28,19 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import BadInput, ContextOverflow, SchemaViolation
+from ..errors import AnswerInterrupted, BadInput, ContextOverflow, SchemaViolation
 from ..llm import Backend, GenerationOptions, Message, Token, Usage, get_backend
+from .chunks import ChunkReport
 from .confidence import Confidence, leaf_confidence
 from .formats import Normalisation, normalise
 from .grammar import json_constraint
 from .grounding import Span, ground, must_ground
+from .merge import Conflict
 from .optional import drop_absent
 from .partial import Partial, PartialBuilder, Retry
 from .partial import json_path as field_path_text
 from .pointers import json_path, leaves
-from .prompt import retry_messages
+from .prompt import RETRY_ANSWER_CHARS, retry_messages
 from .schema import Schema, load_schema
 from .validate import schema_errors
 
@@ -44,6 +51,7 @@ DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_TOKENS = 1024
 RETRY_TEMPERATURE = 0.3  # a retry at temperature 0 with the same prompt would repeat the same mistake
 RAW_KEPT_CHARS = 2000  # of the last answer, on a SchemaViolation
+RETRY_ANSWER_MIN_CHARS = 40  # of a failed answer, shown back even when the context is short
 VARIANT_SEEDS = 1000  # seeds per `variant`: attempts of different variants never share one
 
 
@@ -79,6 +87,11 @@ class Extraction(Generic[ValueT]):
     mean); a leaf is missing from ``confidence`` when the backend reported no
     log-probabilities for its tokens.  Optional fields left out by code have no
     leaf.  ``stages`` is filled by a cascade: one `StageReport` per model it asked, in order.
+
+    A text read in chunks (longer than the context, `localgenie.structured.long`) fills ``chunks``
+    (one `ChunkReport` per chunk read, a failed one with its error) and ``conflicts`` (fields two chunks
+    found different values for in the text: the first is the value, both are reported); spans are
+    offsets into the whole text.  Both are empty for a text read in one prompt.
     """
 
     value: ValueT
@@ -92,6 +105,8 @@ class Extraction(Generic[ValueT]):
     spans: dict[str, Span | None] = field(default_factory=dict)
     confidence: dict[str, Confidence] = field(default_factory=dict)
     stages: list[StageReport] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    chunks: list[ChunkReport] = field(default_factory=list)
 
     def unsure(self, threshold: float) -> dict[str, Confidence | None]:
         """The leaves whose weakest token is below ``threshold`` (probability, 0..1), and those with no
@@ -238,10 +253,11 @@ def _attempts(
     failures: list[list[tuple[str, str]]] = []
     raw = ""
     wanted = "schema-valid answer"
+    corrected = False  # has the model been shown a mistake? (a dropped connection is none)
     for attempt in range(1, max_retries + 2):
         options = replace(
             generation,
-            temperature=0.0 if attempt == 1 and variant == 0 else RETRY_TEMPERATURE,
+            temperature=0.0 if not corrected and variant == 0 else RETRY_TEMPERATURE,
             seed=attempt + VARIANT_SEEDS * variant,
         )
         response = backend.prompt(messages, options)
@@ -257,6 +273,14 @@ def _attempts(
                     yield partial
                 if builder.loop is not None:
                     break  # what follows a loop is thrown away: stop paying for it
+        except AnswerInterrupted as cut:
+            usage += response.usage
+            if attempt > max_retries:
+                raise
+            # Not the model's mistake: the same chat again, as greedy as before, nothing to correct.
+            failures.append([("$", str(cut))])
+            yield Retry(attempt + 1, failures[-1])
+            continue
         finally:
             if not response.done:  # a loop, or a reader that stopped early: stop the model now
                 response.close()
@@ -297,7 +321,8 @@ def _attempts(
             )
             return
         failures.append(checked.errors)
-        messages = retry_messages(first, raw, checked.errors, problem=problem)
+        corrected = True
+        messages = _fitting_retry(backend, first, raw, checked.errors, problem, max_tokens)
         if attempt <= max_retries:
             yield Retry(attempt + 1, checked.errors)
     last = failures[-1]
@@ -310,6 +335,33 @@ def _attempts(
         usage=usage,
         raw=raw[:RAW_KEPT_CHARS],
     )
+
+
+def _fitting_retry(
+    backend: Backend,
+    first: list[Message],
+    raw: str,
+    errors: list[tuple[str, str]],
+    problem: str,
+    max_tokens: int,
+) -> list[Message]:
+    """The retry's chat (`retry_messages`), the failed answer shown shorter while it would not fit the
+    context: a prompt that filled the context (a long text's chunk) still has room for its retry."""
+    messages = retry_messages(first, raw, errors, problem=problem)
+    shown = RETRY_ANSWER_CHARS
+    while shown > RETRY_ANSWER_MIN_CHARS and not fits(backend, messages, max_tokens):
+        shown //= 2
+        messages = retry_messages(first, raw[:shown] + "…", errors, problem=problem)
+    return messages
+
+
+def fits(backend: Backend, messages: list[Message], max_tokens: int) -> bool:
+    """Whether the prompt and room for an answer of ``max_tokens`` fit the backend's context."""
+    try:
+        check_fits(backend, messages, max_tokens)
+    except ContextOverflow:
+        return False
+    return True
 
 
 def check_fits(backend: Backend, messages: list[Message], max_tokens: int) -> None:

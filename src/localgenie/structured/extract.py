@@ -23,8 +23,10 @@ from .complete import (
     Extraction,
     StreamEvent,
     complete_stream,
+    fits,
     run_to_end,
 )
+from .long import MAX_PASSES, MIN_CHUNK_TOKENS, chunk_schema, chunked_stream, needs_chunks, plan
 from .prompt import extraction_messages
 from .schema import Schema, load_schema, resolve_local_ref
 
@@ -92,15 +94,41 @@ def extract_stream(
     max_retries: int = DEFAULT_MAX_RETRIES,
     max_tokens: int | None = None,
     grounded_only: bool = False,
+    passes: int = 1,
+    chunk_tokens: int | None = None,
 ) -> Iterator[StreamEvent]:
     """`extract_details` as a stream: `Partial` snapshots of the answer as it grows, a `Retry` when an
     attempt failed, then the `Extraction` (see `complete_stream`).  Bad input and a bad schema are
-    raised here, before anything is generated."""
+    raised here, before anything is generated; so is a schema too big for any chunk of the text to
+    fit beside it (`ContextOverflow`).  A text read in chunks yields `long.ChunkPartial` snapshots."""
     check_text(text)
+    if not 1 <= passes <= MAX_PASSES:
+        raise BadInput(f"passes must be 1 to {MAX_PASSES}, not {passes}")
+    if chunk_tokens is not None and chunk_tokens < MIN_CHUNK_TOKENS:
+        raise BadInput(f"chunk_tokens must be at least {MIN_CHUNK_TOKENS}, not {chunk_tokens}")
     json_schema = load_schema(schema)
     backend = backend or get_backend(model)
     messages = extraction_messages(json_schema, text)
-    budget = max_tokens or answer_budget(json_schema, backend.count_tokens(text) or len(text) // 3)
+    text_tokens = backend.count_tokens(text) or len(text) // 3
+    budget = max_tokens or answer_budget(json_schema, text_tokens)
+    if needs_chunks(text_tokens, lambda: fits(backend, messages, budget), chunk_tokens, passes):
+        reading = plan(
+            text,
+            chunk_schema(json_schema),
+            backend,
+            max_tokens=max_tokens,
+            chunk_tokens=chunk_tokens,
+            passes=passes,
+            retries=max_retries > 0,
+        )
+        return chunked_stream(
+            text,
+            schema if isinstance(schema, type) else json_schema,
+            backend,
+            reading,
+            max_retries=max_retries,
+            grounded_only=grounded_only,
+        )
     return complete_stream(
         messages,
         schema if isinstance(schema, type) else json_schema,
@@ -124,6 +152,10 @@ extract_details = run_to_end(
     ``.gguf`` path, or the model name on a remote server); ``backend`` passes a backend directly.
     ``max_tokens`` defaults to a budget sized from the schema and the text.  Raises `BadInput` for
     unusable input and `SchemaViolation` when no valid answer came after the retries.
+
+    A text too long for the model's context is read in overlapping chunks whose answers are merged
+    (`localgenie.structured.long`); ``chunk_tokens`` caps a chunk's size (a longer text is chunked even
+    when it would fit), ``passes=2`` reads the text a second time with the cuts moved, for recall.
 
     Fields the schema marks ``"x-grounded": true`` must be found in ``text``; ``grounded_only=True``
     asks that of every string that is not an enum as well (``"x-grounded": false`` exempts a field).  A

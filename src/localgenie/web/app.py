@@ -28,6 +28,7 @@ from .routes import (
     pantry,
     pantry_confirm,
     recipes,
+    review,
     shopping,
     tubetalk,
 )
@@ -72,6 +73,7 @@ def create_app(
     for module in (core, extract, pantry, pantry_confirm, kitchen, recipes, shopping, generate, tubetalk):
         app.include_router(module.api)
         app.include_router(module.pages)
+    app.include_router(review.pages)
     app.mount("/static/swagger", StaticFiles(directory=str(_swagger_dir())), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(

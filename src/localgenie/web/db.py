@@ -83,6 +83,10 @@ SCHEMA = [
         created TEXT NOT NULL
     )
     """,
+    # Where each value of an Extract run stands in its text and how sure the model was (its review).
+    """
+    ALTER TABLE extractions ADD COLUMN review TEXT
+    """,
 ]
 
 
@@ -143,7 +147,9 @@ def now() -> str:
 
 @dataclass(frozen=True)
 class ExtractionRun:
-    """One run of the Extract page: the value as JSON text, or the error and failing paths."""
+    """One run of the Extract page: the value as JSON text, or the error and failing paths; ``review``
+    (JSON text) the spans and confidence of the value's leaves (None for a failed run, or one kept before
+    reviews were)."""
 
     schema_text: str
     text: str
@@ -155,16 +161,17 @@ class ExtractionRun:
     seconds: float = 0.0
     id: int = 0
     created: str = ""
+    review: str | None = None
 
 
-_RUN_COLUMNS = "schema_text, text, model, value, error, failures, attempts, seconds, id, created"
+_RUN_COLUMNS = "schema_text, text, model, value, error, failures, attempts, seconds, id, created, review"
 
 
 def add_extraction(path: Path, run: ExtractionRun) -> int:
     with connect(path) as conn:
         cur = conn.execute(
             "INSERT INTO extractions(schema_text, text, model, value, error, failures, attempts, seconds,"
-            " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created, review) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run.schema_text,
                 run.text,
@@ -175,6 +182,7 @@ def add_extraction(path: Path, run: ExtractionRun) -> int:
                 run.attempts,
                 run.seconds,
                 now(),
+                run.review,
             ),
         )
         return int(cur.lastrowid or 0)
@@ -185,9 +193,9 @@ def get_extraction(path: Path, run_id: int) -> ExtractionRun | None:
         row = conn.execute(f"SELECT {_RUN_COLUMNS} FROM extractions WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         return None
-    schema_text, text, model, value, error, failures, attempts, seconds, id_, created = row
+    schema_text, text, model, value, error, failures, attempts, seconds, id_, created, review = row
     return ExtractionRun(
-        schema_text, text, model, value, error, json.loads(failures), attempts, seconds, id_, created
+        schema_text, text, model, value, error, json.loads(failures), attempts, seconds, id_, created, review
     )
 
 

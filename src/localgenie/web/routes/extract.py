@@ -44,6 +44,7 @@ from ..models import (
 from ..pages import render
 from ..queue import QueueFull
 from ..streaming import Channel, Event
+from .review import fragment, stored
 
 api = APIRouter(prefix="/api", tags=["extract"])
 pages = APIRouter(include_in_schema=False, dependencies=CSRF)
@@ -221,6 +222,7 @@ def _page(
         "max_text": MAX_TEXT,
         "max_schema_text": MAX_SCHEMA_TEXT,
         "run": run,
+        "review": fragment(run),
         "recent": db.recent_extractions(state.settings.web_db),
         "model": state.queue.model,
     }
@@ -327,7 +329,9 @@ async def extract_stream_page(
 def _succeeded(run: db.ExtractionRun, result: Extraction[Any], seconds: float) -> db.ExtractionRun:
     value = json.dumps(result.value, ensure_ascii=False)
     model = answered_by(result, run.model)
-    return replace(run, value=value, attempts=result.attempts, seconds=seconds, model=model)
+    return replace(
+        run, value=value, attempts=result.attempts, seconds=seconds, model=model, review=stored(result)
+    )
 
 
 def _failed(run: db.ExtractionRun, exc: SchemaViolation | BadInput) -> db.ExtractionRun:

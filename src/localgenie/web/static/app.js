@@ -173,6 +173,10 @@ async function extractLive(form) {
         const partial = JSON.parse(data);
         live.dataset.attempt = String(partial.attempt);
         attemptLabel.textContent = partial.attempt > 1 ? `attempt ${partial.attempt}` : "";
+        if (partial.chunk) {  // a long text, read in chunks: which one, of how many
+          const part = `chunk ${partial.chunk.index} of ${partial.chunk.of}`;
+          attemptLabel.textContent = attemptLabel.textContent ? `${part}, ${attemptLabel.textContent}` : part;
+        }
         fields.replaceChildren(renderValue(partial.value, "", new Set(partial.complete), partial.partial));
         writing.textContent = describeWriting(partial.partial);
       } else if (event === "stage") {
