@@ -1,5 +1,6 @@
-"""Batch extraction on a real local Ray cluster: order, faults (a killed actor, a failing server, bad
-lines) against a loopback fake server, and the real tiny model giving what the local loop gives."""
+"""Batch extraction on a real local Ray cluster (one per session, 2 CPUs): order, faults (a killed actor,
+a failing server, bad lines) against a loopback fake server that records every request, the result
+cache of ``extract_batch(engine="ray")``, and the real tiny model giving what the local path gives."""
 
 from __future__ import annotations
 
@@ -11,25 +12,35 @@ import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import psutil
 import pytest
 
-from localgenie.errors import BadInput
-from localgenie.scale.extract import backoff_delay, extract_batch_ray
+import localgenie
+from localgenie.errors import BackendError, BadInput, SchemaViolation
+from localgenie.llm.retries import RetryPolicy
+from localgenie.scale import RayEngine
+from localgenie.scale.extract import extract_batch_ray, rebuild_error
 from tests.llm.fake_server import Reply, completion, fake_server
 
 from .conftest import SRC, map_workers
 
 NAME = re.compile(r"is called (\w+)")
 SCHEMA = "name str"
+QUICK = RetryPolicy(retries=2, backoff=0.01)
 
 
 def _asked(body: dict[str, Any] | None) -> str:
     assert body is not None
     return str(body["messages"][-1]["content"])
+
+
+def _name(request: dict[str, Any]) -> str:
+    found = NAME.search(_asked(request["body"]))
+    return found.group(1) if found else "nobody"
 
 
 def _answer(body: dict[str, Any] | None) -> Reply:
@@ -43,24 +54,27 @@ def _texts(n: int) -> list[str]:
 
 
 def test_results_in_input_order_and_a_bad_line_fails_alone(ray_cluster: ModuleType) -> None:
-    texts = _texts(12)
+    texts = _texts(10)
     texts[3] = "   "  # blank: BadInput
     texts[8] = "binary\x00data"  # NUL: BadInput
     with fake_server(lambda path, body: _answer(body)) as (url, requests):
         results = extract_batch_ray(texts, SCHEMA, base_url=url, model="fake", actors=2, threads_per_actor=2)
-    assert [r.index for r in results] == list(range(12))
+    assert [r.index for r in results] == list(range(10))
     for result in results:
         if result.index in (3, 8):
             assert result.error is not None and result.error["type"] == "BadInput", result
         else:
             assert result.ok and result.value == {"name": f"Name{result.index}"}, result
     assert len({r.worker for r in results}) == 2  # both actors answered
-    assert len(requests) == 10  # the bad lines never reached the server
+    assert len(requests) == 8  # the bad lines never reached the server
 
 
-def test_a_server_5xx_is_retried_with_back_off_and_a_dead_server_fails_only_its_lines(
+def test_a_5xx_is_retried_once_by_the_backends_policy_not_again_by_the_worker_or_ray(
     ray_cluster: ModuleType,
 ) -> None:
+    """One retry policy: the remote backend's (llm/retries.py) inside the actor.  A text that gets two
+    503s costs exactly 3 requests; a server that never recovers costs 1 + QUICK.retries requests for
+    its text and an error record for that text alone."""
     failures: Counter[str] = Counter()
     lock = threading.Lock()
 
@@ -75,35 +89,23 @@ def test_a_server_5xx_is_retried_with_back_off_and_a_dead_server_fails_only_its_
         return _answer(body)
 
     with fake_server(flaky) as (url, requests):
-        started = time.perf_counter()
-        results = extract_batch_ray(_texts(8), SCHEMA, base_url=url, model="fake", actors=2, backoff=0.1)
-        seconds = time.perf_counter() - started
-    assert [r.index for r in results] == list(range(8))
+        results = extract_batch_ray(_texts(6), SCHEMA, base_url=url, model="fake", actors=2, retry=QUICK)
+    assert [r.index for r in results] == list(range(6))
     dead = results[5]
-    assert dead.error is not None and dead.error["type"] == "BackendError" and "503" in dead.error["message"]
-    assert dead.server_retries == 3
-    for result in results[:5] + results[6:]:
-        assert result.ok and result.value == {"name": f"Name{result.index}"} and result.server_retries == 2
-    assert len(requests) == 7 * 3 + 4
-    # Each retried text waited at least 0.05 + 0.1 s (base 0.1 s doubled, jitter >= 50 %): back-off happened.
-    assert min(r.seconds for r in results) >= 0.15
-    assert seconds < 120
-
-
-def test_backoff_doubles_with_jitter_and_a_cap() -> None:
-    for retry in range(6):
-        delay = backoff_delay(retry, 0.5, cap=4.0)
-        assert 0.5 * min(4.0, 0.5 * 2**retry) <= delay <= 1.5 * min(4.0, 0.5 * 2**retry)
+    assert dead.error is not None and dead.error["type"] == "BackendError"
+    assert "503, 3 times in a row" in dead.error["message"]
+    assert all(r.ok and r.value == {"name": f"Name{r.index}"} for r in results[:5])
+    assert Counter(_name(q) for q in requests) == {**{f"Name{i}": 3 for i in range(5)}, "Name5": 3}
 
 
 def test_a_killed_actor_loses_nothing_and_duplicates_nothing(ray_cluster: ModuleType) -> None:
     """SIGKILL one actor process mid-batch: Ray restarts it and runs its block again; every line is in
     the output exactly once, with its own answer."""
-    n = 24
+    n = 16
     killed: list[int] = []
 
     def slow(path: str, body: dict[str, Any] | None) -> Reply:
-        time.sleep(0.15)
+        time.sleep(0.1)
         return _answer(body)
 
     with fake_server(slow) as (url, requests):
@@ -112,7 +114,7 @@ def test_a_killed_actor_loses_nothing_and_duplicates_nothing(ray_cluster: Module
         def kill_one() -> None:
             """Kill an actor that is talking to the server (not one still starting): it is mid-block."""
             deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and len(requests) < 6:
+            while time.monotonic() < deadline and len(requests) < 4:
                 time.sleep(0.02)
             while time.monotonic() < deadline and not killed:
                 for worker in map_workers():
@@ -133,10 +135,77 @@ def test_a_killed_actor_loses_nothing_and_duplicates_nothing(ray_cluster: Module
     assert killed, "no actor process was found to kill"
     assert [r.index for r in results] == list(range(n))
     assert all(r.ok and r.value == {"name": f"Name{r.index}"} for r in results)
-    asked = Counter(NAME.search(_asked(q["body"])).group(1) for q in requests)  # type: ignore[union-attr]
+    asked = Counter(_name(q) for q in requests)
     assert set(asked) == {f"Name{i}" for i in range(n)}
     assert sum(asked.values()) > n, "the dead actor's block was not run again"
     assert killed[0] not in {r.worker for r in results if asked[f"Name{r.index}"] > 1}
+
+
+@pytest.fixture
+def result_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The result cache on, in a data directory of this test's own."""
+    monkeypatch.setenv("GENIE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GENIE_RESULT_CACHE", "1")
+    return tmp_path / "results.sqlite"
+
+
+def test_engine_ray_shares_the_local_result_cache_and_a_finished_batch_reruns_without_the_cluster(
+    ray_cluster: ModuleType, result_cache: Path
+) -> None:
+    """Half a batch done on one machine is not sent to Ray; a server failure on Ray stops the batch at
+    that text's turn, as on one machine, and what was answered is kept; the rerun asks only for what is
+    missing, and a rerun of the finished batch asks nothing at all."""
+    texts = _texts(8)
+    broken = {"Name6"}
+
+    def server(path: str, body: dict[str, Any] | None) -> Reply:
+        if any(name in _asked(body) for name in broken):
+            return 404, "text/plain", "no such model"  # not retried: a BackendError at once
+        return _answer(body)
+
+    engine = RayEngine(actors=2, threads_per_actor=2)
+    with fake_server(server) as (url, requests):
+        local = list(localgenie.extract_batch(texts[:4], SCHEMA, base_url=url, model="fake"))
+        assert [r.value for r in local] == [{"name": f"Name{i}"} for i in range(4)]
+        assert len(requests) == 4
+
+        seen = []
+        with pytest.raises(BackendError, match="404"):
+            for result in localgenie.extract_batch(texts, SCHEMA, base_url=url, model="fake", engine=engine):
+                seen.append(result)
+        assert [(r.index, r.cached) for r in seen] == [(i, i < 4) for i in range(6)]
+        assert [r.value for r in seen] == [{"name": f"Name{i}"} for i in range(6)]
+        first_ray = Counter(_name(q) for q in requests[4:])
+        assert first_ray.keys() >= {"Name4", "Name5", "Name6"} and not first_ray.keys() & {
+            f"Name{i}" for i in range(4)
+        }, first_ray
+
+        broken.clear()
+        before = len(requests)
+        again = list(localgenie.extract_batch(texts, SCHEMA, base_url=url, model="fake", engine=engine))
+        assert [r.value for r in again] == [{"name": f"Name{i}"} for i in range(8)]
+        assert all(r.cached for r in again[:6]) and not again[6].cached
+        assert "Name6" in {_name(q) for q in requests[before:]}
+        assert not {_name(q) for q in requests[before:]} & {f"Name{i}" for i in range(6)}
+
+        before = len(requests)
+        started = time.perf_counter()
+        last = list(localgenie.extract_batch(texts, SCHEMA, base_url=url, model="fake", engine=engine))
+        seconds = time.perf_counter() - started
+    assert len(requests) == before, "a cached text reached the server"
+    assert all(r.cached for r in last) and [r.value for r in last] == [r.value for r in again]
+    assert seconds < 2  # no actor was started: the cluster was not asked at all
+
+
+def test_a_workers_errors_come_back_as_the_same_types() -> None:
+    violation = rebuild_error(
+        {"type": "SchemaViolation", "message": "no", "paths": [{"path": "$.a", "message": "m"}], "raw": "x"}
+    )
+    assert isinstance(violation, SchemaViolation) and violation.errors == [("$.a", "m")]
+    assert violation.raw == "x"
+    assert type(rebuild_error({"type": "BackendError", "message": "down"})) is BackendError
+    odd = rebuild_error({"type": "KeyError", "message": "'x'"})
+    assert type(odd) is localgenie.GenieError and "KeyError" in str(odd)
 
 
 def test_bad_arguments_fail_before_the_cluster_is_asked() -> None:
@@ -144,6 +213,12 @@ def test_bad_arguments_fail_before_the_cluster_is_asked() -> None:
         extract_batch_ray(["x"], SCHEMA, actors=0)
     with pytest.raises(BadInput, match="concurrency"):
         extract_batch_ray(["x"], SCHEMA, model="tiny", concurrency=4)
+    with pytest.raises(BadInput, match="engine is 'local', 'ray'"):
+        localgenie.extract_batch(["x"], SCHEMA, model="tiny", engine="spark")  # type: ignore[arg-type]
+    with pytest.raises(BadInput, match="not a backend or a cascade"):
+        localgenie.extract_batch(["x"], SCHEMA, model="tiny,default", engine="ray")
+    with pytest.raises(BadInput, match="unknown model"):
+        localgenie.extract_batch(["x"], SCHEMA, model="nosuch", engine="ray")
 
 
 def test_importing_localgenie_and_extracting_never_imports_ray() -> None:
@@ -152,6 +227,8 @@ def test_importing_localgenie_and_extracting_never_imports_ray() -> None:
         "from localgenie.cli.extract import extract_command\n"
         "print(localgenie.extract_details('Line 1: this person is called Ann.', 'name str',\n"
         "      base_url=sys.argv[1], model='fake').value)\n"
+        "print([r.value for r in localgenie.extract_batch(['Line 2: this person is called Bo.'],\n"
+        "      'name str', base_url=sys.argv[1], model='fake', cache=False)])\n"
         "assert 'ray' not in sys.modules, sorted(m for m in sys.modules if m.startswith('ray'))\n"
     )
     with fake_server(lambda path, body: _answer(body)) as (url, _):
@@ -163,33 +240,23 @@ def test_importing_localgenie_and_extracting_never_imports_ray() -> None:
             env={"PYTHONPATH": str(SRC), "GENIE_LOG": "0", "PATH": "/usr/bin:/bin"},
         )
     assert done.returncode == 0, done.stderr
-    assert "{'name': 'Ann'}" in done.stdout
+    assert "{'name': 'Ann'}\n[{'name': 'Bo'}]" in done.stdout
 
 
-def test_tiny_on_two_actors_gives_the_local_loops_values_in_order(ray_cluster: ModuleType) -> None:
-    import localgenie
-
+def test_tiny_on_two_actors_gives_the_local_paths_results_in_order(ray_cluster: ModuleType) -> None:
+    """The real model is the point here: four texts, two actors, each its own embedded tiny."""
     texts = [
         f"My name is {name} and I am {age} years old."
-        for name, age in [
-            ("John", 30),
-            ("Maria", 41),
-            ("Chen", 25),
-            ("Aisha", 52),
-            ("Pedro", 19),
-            ("Olga", 67),
-            ("Tom", 33),
-            ("Yuki", 28),
-            ("Ravi", 45),
-            ("Emma", 38),
-        ]
+        for name, age in [("John", 30), ("Maria", 41), ("Chen", 25), ("Aisha", 52)]
     ]
     schema = "name str, age int"
-    local = [localgenie.extract_details(t, schema, model="tiny").value for t in texts]
-    results = extract_batch_ray(texts, schema, model="tiny", actors=2)
-    assert [r.index for r in results] == list(range(len(texts)))
-    assert [r.value for r in results] == local
-    assert len({r.worker for r in results}) == 2
+    local = list(localgenie.extract_batch(texts, schema, model="tiny", cache=False))
+    on_ray = list(localgenie.extract_batch(texts, schema, model="tiny", cache=False, engine="ray"))
+    assert [r.index for r in on_ray] == list(range(len(texts)))
+    assert [r.value for r in on_ray] == [r.value for r in local]
+    assert [r.extraction.spans for r in on_ray if r.extraction] == [
+        r.extraction.spans for r in local if r.extraction
+    ]
 
 
 def test_more_cpus_than_the_cluster_has_is_refused_not_waited_for(ray_cluster: ModuleType) -> None:

@@ -1,5 +1,6 @@
-"""``genie extract --json-lines FILE --ray``: as a user runs it (its own local cluster), against a
-loopback fake server; and what --ray refuses before any cluster starts."""
+"""``genie extract --json-lines FILE --ray ADDRESS``: as a user runs it (a process of its own, joining
+the session's cluster), against a loopback fake server that records requests: the local batch's
+output and its result cache; and what --ray refuses before any cluster starts."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -18,8 +20,8 @@ from .conftest import SRC
 from .test_extract_ray import _answer
 
 
-def genie(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC), "GENIE_LOG": "0"}
+def genie(*args: str, timeout: float = 300, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(SRC), "GENIE_LOG": "0", **env_vars}
     env.pop("RAY_ADDRESS", None)
     return subprocess.run(
         [sys.executable, "-m", "localgenie", *args], capture_output=True, text=True, timeout=timeout, env=env
@@ -52,7 +54,6 @@ def test_local_means_start_one() -> None:
     [
         (["-s", "name str", "--ray", "some text"], "--json-lines"),
         (["-s", "name str", "--json-lines", "-", "--ray", "--cascade", "tiny,default"], "cascade"),
-        (["-s", "name str", "--json-lines", "-", "--ray", "--spans"], "--spans"),
     ],
 )
 def test_what_ray_cannot_be_combined_with_is_refused_at_once(args: list[str], message: str) -> None:
@@ -61,19 +62,27 @@ def test_what_ray_cannot_be_combined_with_is_refused_at_once(args: list[str], me
     assert message in result.stderr
 
 
-def test_json_lines_on_ray_writes_one_line_per_input_line_in_order(tmp_path: Path) -> None:
+def test_json_lines_on_ray_writes_one_line_per_input_line_in_order_and_reruns_from_the_cache(
+    ray_cluster: ModuleType, tmp_path: Path
+) -> None:
     lines = [f"Line {i}: this person is called Name{i}." for i in range(6)]
     lines[2] = ""
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(lines) + "\n")
+    address = ray_cluster.get_runtime_context().gcs_address
+    cache = {"GENIE_DATA_DIR": str(tmp_path), "GENIE_RESULT_CACHE": "1"}
     with fake_server(lambda path, body: _answer(body)) as (url, requests):
-        result = genie(
-            "extract", "-s", "name str", "--json-lines", str(source), "--ray", "--actors", "2",
-            "--base-url", url, "--model", "fake", "--verbose",
-        )  # fmt: skip
+        args = ["extract", "-s", "name str", "--json-lines", str(source), "--ray", address, "--actors", "2"]
+        result = genie(*args, "--base-url", url, "--model", "fake", "--spans", "--verbose", **cache)
+        assert len(requests) == 5
+        again = genie(*args, "--base-url", url, "--model", "fake", "--spans", **cache)
+        assert len(requests) == 5, "the rerun asked the server again"
     assert result.returncode == 3, result.stderr  # one line failed: exit 3, like the local batch
     outputs = [json.loads(line) for line in result.stdout.splitlines()]
     assert outputs[2] == {"error": {"type": "BadInput", "message": "line 3 is blank"}, "line": 3}
-    assert [o for i, o in enumerate(outputs) if i != 2] == [{"name": f"Name{i}"} for i in (0, 1, 3, 4, 5)]
-    assert "6 lines on Ray, 5 ok, 1 failed" in result.stderr
-    assert len(requests) == 5
+    expected = [(f"Name{i}", lines[i].index(f"Name{i}")) for i in (0, 1, 3, 4, 5)]
+    found = [(o["value"]["name"], o["spans"]["/name"][0]) for i, o in enumerate(outputs) if i != 2]
+    assert found == expected  # --spans on Ray: where each value stands, from the worker's record
+    assert "6 lines on Ray (2 actors), 5 ok, 1 failed" in result.stderr
+    assert again.returncode == 3 and again.stdout == result.stdout
+    assert "5 of 5 lines came from the result cache" in again.stderr

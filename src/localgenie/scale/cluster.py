@@ -19,10 +19,15 @@ from ..errors import BadInput
 INSTALL_HINT = "pip install 'localgenie[ray]'"
 
 
+def check_installed() -> None:
+    """A `BadInput` saying how to install Ray when it is missing (Ray itself is not imported)."""
+    if importlib.util.find_spec("ray") is None:
+        raise BadInput(f"the Ray engine needs Ray: {INSTALL_HINT} (or run without --ray / engine='ray')")
+
+
 def require_ray() -> ModuleType:
     """The ``ray`` module, or a `BadInput` saying how to install it."""
-    if importlib.util.find_spec("ray") is None:
-        raise BadInput(f"the Ray engine needs Ray: {INSTALL_HINT} (or run without --ray)")
+    check_installed()
     import ray
 
     return ray
