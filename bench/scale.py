@@ -8,11 +8,13 @@ One run, side by side:
 
 1. **Extraction**: ``--items`` texts (one person each, built here) with the schema
    ``name str, age int, city str`` on the embedded ``tiny`` model, greedy: the local loop
-   (``localgenie.extract_details`` per text, every core's threads), then `extract_batch_ray` on a
-   local Ray cluster (127.0.0.1, 2 CPUs) with 1 actor and with 2 actors, each actor 1 decode thread and
-   1 CPU.  Items/s counts the whole call (actors starting, the model loading in each, scheduling);
-   Ray's overhead per item is the wall time per item minus the time the workers spent in
-   ``extract_details`` per item; scaling efficiency is items/s with 2 actors over twice that with 1.
+   (``localgenie.extract_details`` per text, every core's threads), then the Ray engine
+   (`localgenie.scale.extract_batch_ray`: what ``extract_batch(engine="ray")`` runs, without the result
+   cache, so every variant extracts every text) on a local Ray cluster (127.0.0.1, 2 CPUs) with 1
+   actor and with 2 actors, each actor 1 decode thread and 1 CPU.  Items/s counts the whole call
+   (actors starting, the model loading in each, scheduling); Ray's overhead per item is the wall time
+   per item minus the time the workers spent in ``extract_details`` per item; scaling efficiency is
+   items/s with 2 actors over twice that with 1.
    The values of every Ray run are checked against the local loop's.
 2. **TubeTalk** on ``--copies`` copies of the shared 18k-comment CSV (copy j > 1 has `` (copy j)``
    appended to every comment, so copies are not merged as floods and every stage sees copies x 18k
@@ -168,7 +170,7 @@ def http_overhead(n: int) -> dict[str, Any]:
         for size in (n // 4, n):  # two sizes: the fixed cost (actors starting) and the cost per item
             started = time.perf_counter()
             results = extract_batch_ray(
-                texts(size), SCHEMA, base_url=url, model="fake", actors=2, threads_per_actor=8, backoff=0.1
+                texts(size), SCHEMA, base_url=url, model="fake", actors=2, threads_per_actor=8
             )
             seconds[size] = time.perf_counter() - started
             assert all(r.ok for r in results), [r.error for r in results if not r.ok][:3]
@@ -309,10 +311,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--items", type=int, default=200)
-    parser.add_argument("--copies", type=int, default=4)
-    parser.add_argument("--lock", type=Path, default=None)
-    parser.add_argument("--skip-extraction", action="store_true")
+    parser.add_argument(
+        "--items", type=int, default=200, help="tiny extractions per variant (default 200; fewer: quicker)"
+    )
+    parser.add_argument("--copies", type=int, default=4, help="copies of the 18k-comment CSV (default 4)")
+    parser.add_argument("--lock", type=Path, default=None, help="a lock file held for the whole run")
+    parser.add_argument("--skip-extraction", action="store_true", help="TubeTalk only")
     parser.add_argument("--skip-tubetalk", action="store_true", help="only the clustering comparison")
     parser.add_argument("--cluster-sample", type=int, default=20_000)
     parser.add_argument("--http-items", type=int, default=4000, help="items against the instant server")
