@@ -53,28 +53,13 @@ def _texts(n: int) -> list[str]:
     return [f"Line {i}: this person is called Name{i}." for i in range(n)]
 
 
-def test_results_in_input_order_and_a_bad_line_fails_alone(ray_cluster: ModuleType) -> None:
-    texts = _texts(10)
-    texts[3] = "   "  # blank: BadInput
-    texts[8] = "binary\x00data"  # NUL: BadInput
-    with fake_server(lambda path, body: _answer(body)) as (url, requests):
-        results = extract_batch_ray(texts, SCHEMA, base_url=url, model="fake", actors=2, threads_per_actor=2)
-    assert [r.index for r in results] == list(range(10))
-    for result in results:
-        if result.index in (3, 8):
-            assert result.error is not None and result.error["type"] == "BadInput", result
-        else:
-            assert result.ok and result.value == {"name": f"Name{result.index}"}, result
-    assert len({r.worker for r in results}) == 2  # both actors answered
-    assert len(requests) == 8  # the bad lines never reached the server
-
-
-def test_a_5xx_is_retried_once_by_the_backends_policy_not_again_by_the_worker_or_ray(
+def test_in_input_order_a_bad_line_fails_alone_and_a_5xx_is_retried_by_one_policy(
     ray_cluster: ModuleType,
 ) -> None:
-    """One retry policy: the remote backend's (llm/retries.py) inside the actor.  A text that gets two
-    503s costs exactly 3 requests; a server that never recovers costs 1 + QUICK.retries requests for
-    its text and an error record for that text alone."""
+    """One Ray run (two actors, two requests in flight each) against a server that answers every text
+    after two 503s, and never answers Name5.  Bad lines never reach the server.  One retry policy: the
+    remote backend's (llm/retries.py) inside the actor; neither the worker nor Ray asks again, so a
+    text costs exactly 1 + 2 requests, and the dead one 1 + QUICK.retries and an error for itself."""
     failures: Counter[str] = Counter()
     lock = threading.Lock()
 
@@ -84,18 +69,28 @@ def test_a_5xx_is_retried_once_by_the_backends_policy_not_again_by_the_worker_or
             return 503, "text/plain", "overloaded"
         with lock:
             failures[asked] += 1
-            if failures[asked] <= 2:  # every other text: two 503s, then an answer
+            if failures[asked] <= 2:
                 return 503, "text/plain", "overloaded"
         return _answer(body)
 
+    texts = _texts(10)
+    texts[3] = "   "  # blank: BadInput
+    texts[8] = "binary\x00data"  # NUL: BadInput
     with fake_server(flaky) as (url, requests):
-        results = extract_batch_ray(_texts(6), SCHEMA, base_url=url, model="fake", actors=2, retry=QUICK)
-    assert [r.index for r in results] == list(range(6))
-    dead = results[5]
-    assert dead.error is not None and dead.error["type"] == "BackendError"
-    assert "503, 3 times in a row" in dead.error["message"]
-    assert all(r.ok and r.value == {"name": f"Name{r.index}"} for r in results[:5])
-    assert Counter(_name(q) for q in requests) == {**{f"Name{i}": 3 for i in range(5)}, "Name5": 3}
+        results = extract_batch_ray(
+            texts, SCHEMA, base_url=url, model="fake", actors=2, threads_per_actor=2, retry=QUICK
+        )
+    assert [r.index for r in results] == list(range(10))
+    for result in results:
+        if result.index in (3, 8):
+            assert result.error is not None and result.error["type"] == "BadInput", result
+        elif result.index == 5:
+            assert result.error is not None and result.error["type"] == "BackendError"
+            assert "503, 3 times in a row" in result.error["message"]
+        else:
+            assert result.ok and result.value == {"name": f"Name{result.index}"}, result
+    assert len({r.worker for r in results}) == 2  # both actors answered
+    assert Counter(_name(q) for q in requests) == {f"Name{i}": 3 for i in (0, 1, 2, 4, 5, 6, 7, 9)}
 
 
 def test_a_killed_actor_loses_nothing_and_duplicates_nothing(ray_cluster: ModuleType) -> None:

@@ -210,12 +210,18 @@ def run_on_ray(
             max_task_retries=TASK_RETRIES,
         )
     expected = {index for index, _ in items}
-    for row in dataset.iter_rows():
-        result = _result(json.loads(row["record"]))
-        if result.index not in expected:  # a retried block's output kept twice: refused loudly
-            raise RuntimeError(f"text {result.index} was answered twice (or is not in the batch)")
-        expected.discard(result.index)
-        yield result
+    rows_out = iter(dataset.iter_rows())  # a generator, closed below when the batch is left
+    try:
+        for row in rows_out:
+            result = _result(json.loads(row["record"]))
+            if result.index not in expected:  # a retried block's output kept twice: refused loudly
+                raise RuntimeError(f"text {result.index} was answered twice (or is not in the batch)")
+            expected.discard(result.index)
+            yield result
+    finally:  # a batch left early (closed, or stopped by an error) ends the dataset's iteration
+        close = getattr(rows_out, "close", None)
+        if close is not None:
+            close()
     if expected:
         raise RuntimeError(f"the cluster gave no answer for {len(expected)} texts")  # pragma: no cover
 
