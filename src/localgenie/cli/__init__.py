@@ -24,6 +24,7 @@ from . import tubetalk as tubetalk_cli
 from . import tune as tune_cli
 from . import vision as vision_cli
 from . import web as web_cli
+from .scale import optional_value
 
 app = typer.Typer(
     name="genie",
@@ -58,7 +59,7 @@ _default_show_warning = warnings.showwarning
 def main() -> None:
     warnings.showwarning = _show_warning  # Genie's own warnings read like its errors
     try:
-        app()
+        app(args=optional_value(sys.argv[1:]))
     except GenieError as error:
         # Plain text, unwrapped: error messages get grepped and pasted into bug reports.
         print(f"genie: error: {error}", file=sys.stderr)

@@ -12,7 +12,8 @@ keys ``error`` and ``line``).
 
 Lines go through `localgenie.extract_batch`: each finished line is kept in the result cache, so the
 same command run again after a crash or Ctrl-C takes them from there and prints the same output, and
-``--concurrency N`` keeps N requests in flight against a server.
+``--concurrency N`` keeps N requests in flight against a server.  With ``--ray`` the same call runs on
+a Ray cluster (``engine=RayEngine(...)``): the same output, the same cache.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import (
     BarColumn,
@@ -41,6 +42,9 @@ from ..batch import extract_batch
 from ..errors import BackendError, BadInput, LowConfidence, ModelError, SchemaViolation
 from ..llm import Backend
 from .run import Run, check_confidence, stderr
+
+if TYPE_CHECKING:
+    from ..scale.batch import RayEngine
 
 # The exception keeps at most RAW_KEPT_CHARS of the last answer; less is shown per line of a batch,
 # where many failures would bury the output.
@@ -140,15 +144,29 @@ def progress_bar(console: Any) -> Progress:
 
 
 def run_batch(
-    lines: list[Line], run: Run, backend: Backend | None, *, verbose: bool, concurrency: int, cache: bool
+    lines: list[Line],
+    run: Run,
+    backend: Backend | None,
+    *,
+    verbose: bool,
+    concurrency: int,
+    cache: bool,
+    ray: RayEngine | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
 ) -> None:
     """Print one JSON line per input line, in order, each as soon as it and the lines before it are
-    done; `SchemaViolation` at the end when any line failed."""
+    done; `SchemaViolation` at the end when any line failed.  With ``ray``, on that cluster: each
+    actor builds its backend from ``model``, ``base_url`` and ``api_key`` (``backend`` is None)."""
     usable = [line.text for line in lines if line.text is not None]
     results = extract_batch(
         usable,
         run.resolved,
         backend=backend,
+        model=model,
+        base_url=base_url,
+        api_key=api_key,
         cascade=run.cascade,
         multi=run.multi,
         log=run.log,
@@ -158,12 +176,14 @@ def run_batch(
         passes=run.passes,
         concurrency=concurrency,
         cache=cache,
+        engine=ray or "local",
     )
+    where = "" if ray is None else f" on Ray ({ray.actors} actors)"
     failed = cached = done = 0
     started = time.perf_counter()
     try:
         with closing(results), progress_bar(stderr) as progress:
-            task = progress.add_task("extracting", total=len(lines))
+            task = progress.add_task(f"extracting{where}", total=len(lines))
             for line in lines:
                 record: Any
                 problem: str | None = None
@@ -188,7 +208,7 @@ def run_batch(
                     stderr.print(f"genie: {problem}", highlight=False, markup=False)
                 print(json.dumps(record, ensure_ascii=False), flush=True)
                 done += 1
-                progress.update(task, advance=1, description=_progress_note(cached, failed))
+                progress.update(task, advance=1, description=_progress_note(cached, failed, where))
     except (KeyboardInterrupt, BackendError, ModelError) as stop:
         what = "interrupted" if isinstance(stop, KeyboardInterrupt) else "stopped"
         resume = (
@@ -207,7 +227,7 @@ def run_batch(
     if verbose:
         seconds = time.perf_counter() - started
         stderr.print(
-            f"{len(lines)} lines, {len(lines) - failed} ok, {failed} failed, {seconds:.1f} s "
+            f"{len(lines)} lines{where}, {len(lines) - failed} ok, {failed} failed, {seconds:.1f} s "
             f"({len(lines) / seconds:.2f} lines/s)",
             highlight=False,
         )
@@ -217,9 +237,9 @@ def run_batch(
         )
 
 
-def _progress_note(cached: int, failed: int) -> str:
+def _progress_note(cached: int, failed: int, where: str = "") -> str:
     notes = [f"{n} {what}" for n, what in ((cached, "cached"), (failed, "failed")) if n]
-    return "extracting" + (f" ({', '.join(notes)})" if notes else "")
+    return f"extracting{where}" + (f" ({', '.join(notes)})" if notes else "")
 
 
 def bounded(raw: str, limit: int) -> str:

@@ -32,6 +32,7 @@ from .batch import read_lines, run_batch
 from .chunked import chunk_lines, run_chunked
 from .live import run_streamed
 from .run import Run, check_confidence, stderr
+from .scale import RAY_HELP, address_of, check_ray_options
 
 
 def _read_stdin() -> str:
@@ -106,8 +107,9 @@ def extract_command(
             "-j",
             min=1,
             max=MAX_CONCURRENCY,
-            help="With --json-lines and a server (--base-url): requests in flight at once; output stays "
-            "in input order. The embedded model answers one at a time: there it stays 1 (a warning says so).",
+            help="With --json-lines and a server (--base-url): requests in flight at once (with --ray, over "
+            "all actors); output stays in input order. The embedded model answers one at a time: there it "
+            "stays 1 (a warning says so).",
         ),
     ] = 1,
     no_cache: Annotated[
@@ -192,6 +194,22 @@ def extract_command(
             "answer too.",
         ),
     ] = False,
+    ray: Annotated[
+        str | None, typer.Option("--ray", metavar="[ADDRESS]", help="With --json-lines: " + RAY_HELP)
+    ] = None,
+    actors: Annotated[
+        int, typer.Option("--actors", min=1, max=256, help="With --ray: workers, each with its own model.")
+    ] = 2,
+    threads_per_actor: Annotated[
+        int,
+        typer.Option(
+            "--threads-per-actor",
+            min=1,
+            max=64,
+            help="With --ray: decode threads per embedded model, or requests in flight per worker with "
+            "--base-url.",
+        ),
+    ] = 1,
 ) -> None:
     if not schema:
         raise BadInput(
@@ -204,6 +222,8 @@ def extract_command(
         )
     if stream and json_lines is not None:
         raise BadInput("--stream shows one object as it is written: it cannot be used with --json-lines")
+    if ray is not None:
+        check_ray_options(json_lines, cascade or (model if is_cascade(model) else None))
     if html is not None:
         _check_html(html, json_lines)
     if concurrency > 1 and json_lines is None:
@@ -220,6 +240,15 @@ def extract_command(
         run = replace(run, passes=passes)
     if json_lines is not None:
         lines = read_lines(json_lines)  # before loading the model: a missing file fails in no time
+        if ray is not None:
+            from ..scale.batch import RayEngine  # imports no Ray: the batch does
+
+            engine = RayEngine(address_of(ray), actors, threads_per_actor)
+            run_batch(
+                lines, run, None, verbose=verbose, concurrency=concurrency, cache=not no_cache, ray=engine,
+                model=model, base_url=base_url, api_key=api_key,
+            )  # fmt: skip
+            return
         backend = None if chain else get_backend(model, base_url=base_url, api_key=api_key)
         run_batch(lines, run, backend, verbose=verbose, concurrency=concurrency, cache=not no_cache)
         return

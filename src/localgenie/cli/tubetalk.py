@@ -15,6 +15,9 @@ import typer
 
 from localgenie.cascade.routing import model_for
 from localgenie.errors import BadInput
+from localgenie.tubetalk.combine import combine
+
+from .scale import RAY_HELP, address_of
 
 app = typer.Typer(
     help="TubeTalk: thousands of YouTube comments → feedback a creator can act on.", no_args_is_help=True
@@ -40,7 +43,12 @@ def _parse_columns(values: list[str]) -> dict[str, str]:
 
 @app.command()
 def analyze(
-    source: Annotated[str, typer.Argument(help="YouTube URL or video id (online), or a comments file")],
+    source: Annotated[
+        list[str],
+        typer.Argument(
+            help="YouTube URLs or video ids (online), or comments files: one or more, analysed together"
+        ),
+    ],
     format: Annotated[Format, typer.Option("--format", "-f", help="report format")] = Format.terminal,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="write here instead of stdout")
@@ -58,6 +66,16 @@ def analyze(
         typer.Option(help="LLM seconds (default: tiny 30, default 140); later themes get keyword labels"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress on stderr")] = False,
+    ray: Annotated[str | None, typer.Option("--ray", metavar="[ADDRESS]", help=RAY_HELP)] = None,
+    cluster_sample: Annotated[
+        int | None,
+        typer.Option(
+            min=100, help="Fit the themes on a sample of this many comments, assign the rest (millions)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=256, help="With --ray: shards processed at once.")
+    ] = 2,
 ) -> None:
     """Analyse comments and write a report (terminal, json, md or html)."""
     from rich.console import Console
@@ -68,7 +86,9 @@ def analyze(
     from localgenie.tubetalk.pipeline import STAGE_LABELS
 
     labels = (
-        tubetalk.LLMOptions.from_extractor(
+        None
+        if ray is not None  # the labels are asked of a model worker on the cluster
+        else tubetalk.LLMOptions.from_extractor(
             labelling_extract,
             model=model_for(model, "theme label"),
             seconds=llm_seconds,
@@ -88,7 +108,8 @@ def analyze(
         transient=False,
     ) as progress:
         load_task = progress.add_task("load", total=1)
-        loaded = tubetalk.load(source, columns=_parse_columns(column or []), max_comments=max_comments)
+        columns = _parse_columns(column or [])
+        loaded = combine([tubetalk.load(s, columns=columns, max_comments=max_comments) for s in source])
         progress.update(load_task, completed=1)
         tasks: dict[str, TaskID] = {}
 
@@ -97,7 +118,23 @@ def analyze(
                 tasks[stage] = progress.add_task(STAGE_LABELS.get(stage, stage), total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        report = tubetalk.analyze(loaded, llm=labels, progress=on_progress, k=themes)
+        if ray is not None:
+            from localgenie.scale.tubetalk import analyze_ray
+
+            report = analyze_ray(
+                loaded,
+                llm_model=model_for(model, "theme label") if llm else None,
+                llm_seconds=llm_seconds,
+                progress=on_progress,
+                k=themes,
+                address=address_of(ray),
+                workers=workers,
+                cluster_sample=cluster_sample,
+            )
+        else:
+            report = tubetalk.analyze(
+                loaded, llm=labels, progress=on_progress, k=themes, cluster_sample=cluster_sample
+            )
     if format is Format.terminal:
         if output:
             with output.open("w", encoding="utf-8") as fh:

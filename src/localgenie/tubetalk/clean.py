@@ -64,12 +64,15 @@ class CleanResult:
         return sorted((c for c in self.comments if c.copies > 1), key=lambda c: -c.copies)
 
 
-def clean_and_dedupe(comments: Iterable[Comment]) -> CleanResult:
-    """Clean every comment and merge copies; comments that clean to nothing are dropped and counted."""
+def clean_and_dedupe(comments: Iterable[Comment], cleaned: Iterable[str] | None = None) -> CleanResult:
+    """Clean every comment and merge copies; comments that clean to nothing are dropped and counted.
+
+    ``cleaned``: each comment's `clean_text`, already computed (in shards, `localgenie.tubetalk.shards`)."""
     by_key: dict[str, CleanComment] = {}
     removed_duplicates = removed_empty = 0
-    for comment in comments:
-        text = clean_text(comment.text)
+    comments = list(comments)
+    texts = cleaned if cleaned is not None else (clean_text(comment.text) for comment in comments)
+    for comment, text in zip(comments, texts, strict=True):
         if not text:
             removed_empty += 1
             continue

@@ -136,6 +136,14 @@ class StaticEmbedder:
         share one dominant direction).  Both need enough comments to be estimated, so tiny batches
         skip them.
         """
+        token_ids = self.token_ids(texts, batch_size)
+        counts = self.token_counts(token_ids) if len(texts) >= MIN_ADAPT_BATCH else None
+        return self.finish(self.raw_vectors(token_ids, self.token_weights(counts)))
+
+    # encode() in steps, so that shards of a corpus can run the per-text ones apart and still get the
+    # vectors encode() gives on the whole corpus (localgenie.tubetalk.shards): token counts are summed
+    # over the shards, the weights and the mean are taken over the whole corpus.
+    def token_ids(self, texts: list[str], batch_size: int = 2048) -> list[list[int]]:
         token_ids: list[list[int]] = []
         unk = self._unk_id
         for start in range(0, len(texts), batch_size):
@@ -143,18 +151,33 @@ class StaticEmbedder:
                 texts[start : start + batch_size], add_special_tokens=False
             )
             token_ids.extend([i for i in enc.ids if i != unk] for enc in encodings)
-        weights = np.ones(len(self.table), dtype=np.float32)
-        if len(texts) >= MIN_ADAPT_BATCH:
-            counts = np.bincount(
-                np.fromiter((i for ids in token_ids for i in ids), dtype=np.int64), minlength=len(self.table)
-            ).astype(np.float64)
-            prob = (counts + 0.5) / (counts + 0.5).sum()
-            weights = (LOCAL_SIF / (LOCAL_SIF + prob)).astype(np.float32)
-        out = np.zeros((len(texts), self.dims), dtype=np.float32)
+        return token_ids
+
+    def token_counts(self, token_ids: list[list[int]]) -> NDArray[np.int64]:
+        flat = np.fromiter((i for ids in token_ids for i in ids), dtype=np.int64)
+        return np.asarray(np.bincount(flat, minlength=len(self.table)), dtype=np.int64)
+
+    def token_weights(self, counts: NDArray[np.int64] | None) -> NDArray[np.float32]:
+        """SIF weights from the corpus's token counts (None: too few texts to estimate them: all 1)."""
+        if counts is None:
+            return np.ones(len(self.table), dtype=np.float32)
+        smoothed = counts.astype(np.float64) + 0.5
+        prob = smoothed / smoothed.sum()
+        weights: NDArray[np.float32] = (LOCAL_SIF / (LOCAL_SIF + prob)).astype(np.float32)
+        return weights
+
+    def raw_vectors(self, token_ids: list[list[int]], weights: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Each text's weighted mean token row, before centring and unit length."""
+        out = np.zeros((len(token_ids), self.dims), dtype=np.float32)
         for row, ids in enumerate(token_ids):
             if ids:
                 w = weights[ids]
                 out[row] = (self.table[ids] * w[:, None]).sum(axis=0) / max(float(w.sum()), 1e-12)
+        return out
+
+    @staticmethod
+    def finish(out: NDArray[np.float32]) -> NDArray[np.float32]:
+        """The corpus's mean vector removed (enough texts), then unit length; in place."""
         nonzero = np.any(out != 0, axis=1)
         if nonzero.sum() >= MIN_ADAPT_BATCH:
             out[nonzero] -= out[nonzero].mean(axis=0)

@@ -26,7 +26,6 @@ from localgenie.structured import Extractor
 
 from . import intent as intent_stage
 from . import sentiment as sentiment_stage
-from . import spam as spam_stage
 from .clean import CleanComment, clean_and_dedupe
 from .labels import (
     DEFAULT_LLM_SECONDS,
@@ -35,7 +34,6 @@ from .labels import (
     ThemeInput,
     ThemeLabeller,
     ThemeSummary,
-    addresses_the_model,
     keyword_labeller,
     keyword_overall,
     llm_labeller,
@@ -53,6 +51,7 @@ from .report_model import (
     TimeBucket,
     TubeTalkReport,
 )
+from .shards import ShardMap, cleaned_texts, one_shard, sentiment_and_intent, spam_flags, static_vectors
 from .sources import LoadedComments
 from .themes import Theme, add_keywords, cluster
 
@@ -158,9 +157,14 @@ def analyze(
     embedder: Embedder | None = None,
     progress: ProgressCallback | None = None,
     k: int | None = None,
+    shards: ShardMap = one_shard,
+    cluster_sample: int | None = None,
 ) -> TubeTalkReport:
     """Run every stage on ``loaded`` comments.  Without ``llm`` (`LLMOptions`: the labeller, the
-    summarizer and their budget), themes get keyword labels.  ``k`` fixes the number of themes."""
+    summarizer and their budget), themes get keyword labels.  ``k`` fixes the number of themes.
+    ``shards`` runs the per-comment stages (`localgenie.tubetalk.shards`; a cluster's, e.g.
+    ``localgenie.scale.tubetalk``): the report is the same whichever runs them.  ``cluster_sample``:
+    fit the themes on a sample of that many comments and assign the rest (`themes.cluster`)."""
     stage_llm = llm or LLMOptions(keyword_labeller)  # keyword labels only: nothing to budget or count
     report_progress = progress or _no_progress
     timings: dict[str, float] = {}
@@ -174,34 +178,39 @@ def analyze(
         report_progress(name, total, total)
 
     with stage("clean"):
-        cleaned = clean_and_dedupe(loaded.comments)
+        raw_texts = [comment.text for comment in loaded.comments]
+        cleaned = clean_and_dedupe(
+            loaded.comments, None if shards is one_shard else cleaned_texts(shards, raw_texts)
+        )
 
     with stage("spam"):
-        spam_scores = spam_stage.load_model().score([c.text for c in cleaned.comments]).is_spam
+        spam_scores = spam_flags(shards, [c.text for c in cleaned.comments])
         spam = [c for c, is_spam in zip(cleaned.comments, spam_scores, strict=True) if is_spam]
         kept = [c for c, is_spam in zip(cleaned.comments, spam_scores, strict=True) if not is_spam]
     texts = [c.text for c in kept]
 
+    # Comments written to an AI rather than to the creator (``to_ai``) are counted (and in the sentiment
+    # and intent mix) but never themed, shown to the LLM, quoted or listed: they are not feedback.
     with stage("sentiment"):
-        compound = sentiment_stage.compound_scores(texts)
+        compound, intents, to_ai = sentiment_and_intent(shards, texts)
         sentiments = sentiment_stage.labels(compound)
-        intents = intent_stage.classify_all(texts, [float(s) for s in compound])
 
     with stage("embed"):
-        if embedder is None:
-            from .embed import load_embedder
-
-            embedder = load_embedder()
-        vectors = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-
-    # Comments written to an AI rather than to the creator are counted (and in the sentiment and intent
-    # mix) but never themed, shown to the LLM, quoted or listed: they are not feedback.
-    to_ai = np.asarray([addresses_the_model(t) for t in texts], dtype=bool)
+        if not texts:
+            vectors = np.zeros((0, 1), dtype=np.float32)
+        elif embedder is None:
+            vectors = static_vectors(shards, texts)
+        else:
+            vectors = embedder.encode(texts)
     with stage("themes"):
         weights = np.asarray([c.likes + c.copies for c in kept], dtype=np.float64)
         themable = vectors.copy() if to_ai.any() else vectors
         themable[to_ai] = 0.0  # zero vectors are never themed (as emoji-only comments)
-        themes, theme_of = cluster(themable, weights, k=k) if texts else ([], np.zeros(0, dtype=np.int64))
+        themes, theme_of = (
+            cluster(themable, weights, k=k, sample=cluster_sample)
+            if texts
+            else ([], np.zeros(0, dtype=np.int64))
+        )
         add_keywords(themes, texts)
 
     chosen, summarizer, llm_usage = stage_llm.labeller, stage_llm.summarizer, stage_llm.usage

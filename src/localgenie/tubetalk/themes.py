@@ -49,11 +49,14 @@ def cluster(
     k: int | None = None,
     min_size: int | None = None,
     seed: int = 0,
+    sample: int | None = None,
 ) -> tuple[list[Theme], NDArray[np.int64]]:
     """Themes over unit ``vectors``; ``weights`` (e.g. 1 + copies + likes) break ties in representatives.
 
     Returns the themes, largest first, and a label per row (-1 = unthemed).  Zero vectors (text with no
-    known token, e.g. emoji only) are never themed.
+    known token, e.g. emoji only) are never themed.  ``sample``: past that many usable vectors, fit the
+    centroids on a seeded random sample of that size and assign every vector to its nearest centroid
+    (one pass instead of up to 100 over all of them; ``bench/scale.py`` measures the agreement).
     """
     from sklearn.cluster import KMeans  # type: ignore[import-untyped]
 
@@ -68,11 +71,16 @@ def cluster(
         min_size = 1 if len(usable) < 20 else max(3, len(usable) // 200)
     data = vectors[usable].astype(np.float32)
     # One k-means++ start: on the 18k CSV, three starts gave the same partition (ARI 1.0) at 4.5x the time.
-    model = KMeans(n_clusters=k, n_init=1, random_state=seed, max_iter=100).fit(data)
+    model = KMeans(n_clusters=k, n_init=1, random_state=seed, max_iter=100)
+    if sample is not None and len(usable) > sample:
+        fit_rows = np.sort(np.random.default_rng(seed).choice(len(usable), size=sample, replace=False))
+        nearest = model.fit(data[fit_rows]).predict(data)
+    else:
+        nearest = model.fit(data).labels_
     centroids = model.cluster_centers_
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
-    similarity = (data @ centroids.T)[np.arange(len(usable)), model.labels_]
-    assigned = np.where(similarity >= MIN_SIMILARITY, model.labels_, -1)
+    similarity = (data @ centroids.T)[np.arange(len(usable)), nearest]
+    assigned = np.where(similarity >= MIN_SIMILARITY, nearest, -1)
     labels[usable] = assigned
     themes: list[Theme] = []
     for cluster_id in range(k):
