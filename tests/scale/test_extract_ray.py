@@ -89,7 +89,7 @@ def test_in_input_order_a_bad_line_fails_alone_and_a_5xx_is_retried_by_one_polic
             assert "503, 3 times in a row" in result.error["message"]
         else:
             assert result.ok and result.value == {"name": f"Name{result.index}"}, result
-    assert len({r.worker for r in results}) == 2  # both actors answered
+    # Which actors answered is Ray's scheduling (10 texts can fit one actor's block): not asserted.
     assert Counter(_name(q) for q in requests) == {f"Name{i}": 3 for i in (0, 1, 2, 4, 5, 6, 7, 9)}
 
 
