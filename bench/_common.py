@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def holding(lock: Path | None, *, pause: float = 0.0) -> Iterator[None]:
+    """``flock`` on ``lock`` for the duration (nothing when None); then ``pause`` seconds, so that a
+    job waiting for the lock takes it before a loop that holds it per task asks again."""
+    if lock is None:
+        yield
+        return
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    time.sleep(pause)
 
 
 def timed(fn: Callable[[], T]) -> tuple[float, T]:

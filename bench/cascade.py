@@ -36,9 +36,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import summary
+from _common import holding, summary
 from _plot import line_plot
-from extract_quality import holding, select
+from extract_quality import select
 from localgenie import BadInput, SchemaViolation, extract_details
 from localgenie.cascade import Cascade
 from localgenie.evaluation import exact_match
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         records = []
         sink = args.jsonl_out.open("w", encoding="utf-8") if args.jsonl_out else None
         for n, task in enumerate(tasks, 1):
-            with holding(args.lock):
+            with holding(args.lock, pause=0.2):
                 forget_text(task)
                 alone = run_default(task)
                 forget_text(task)

@@ -68,7 +68,6 @@ CITIES = [
     "Lyon",
     "Graz",
 ]
-SETTINGS: tuple[int, ...] = (1, 2, 4)
 
 
 def texts(count: int) -> list[str]:
@@ -126,22 +125,24 @@ def batch(
     return seconds, [r.value if r.ok else f"error: {r.error}" for r in results]
 
 
-def compare(name: str, items: list[str], backend: Any, rounds: int) -> list[tuple[str, str]]:
-    seconds: dict[int, list[float]] = {n: [] for n in SETTINGS}
+def compare(
+    name: str, items: list[str], backend: Any, rounds: int, settings: tuple[int, ...]
+) -> list[tuple[str, str]]:
+    seconds: dict[int, list[float]] = {n: [] for n in settings}
     answers: dict[int, list[Any]] = {}
     for round_ in range(rounds):
-        for n in SETTINGS:
+        for n in settings:
             took, values = batch(items, backend, n)
             seconds[n].append(took)
             answers.setdefault(n, values)
             print(f"{name}: round {round_ + 1}, concurrency {n}: {took:.2f} s", flush=True)
     base = len(items) / statistics.median(seconds[1])
     rows = []
-    for n in SETTINGS:
+    for n in settings:
         rate = len(items) / statistics.median(seconds[n])
         rows.append((f"{name}, concurrency {n}", f"{rate:.2f} items/s ({rate / base:.2f}x concurrency 1)"))
     failed = sum(isinstance(v, str) for v in answers[1])
-    for n in SETTINGS[1:]:
+    for n in settings[1:]:
         same = sum(a == b for a, b in zip(answers[n], answers[1], strict=True))
         same_row = f"{same} of {len(items)} ({failed} failed at 1)"
         rows.append((f"{name}, concurrency {n}: answers as at 1", same_row))
@@ -156,9 +157,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--settings", default="1,2,4", help="concurrencies to compare, 1 first")
     args = parser.parse_args()
-    global SETTINGS
-    SETTINGS = tuple(int(n) for n in args.settings.split(","))
-    if SETTINGS[0] != 1:
+    settings = tuple(int(n) for n in args.settings.split(","))
+    if settings[0] != 1:
         parser.error("--settings must start with 1 (the ratios are to concurrency 1)")
     os.environ["GENIE_LOG"] = "0"
     items = texts(args.items)
@@ -168,7 +168,7 @@ def main() -> None:
     try:
         backend = OpenAICompatBackend(url, model="tiny")
         batch(items[:2], backend, 1)  # warm-up: the server's first request compiles the grammar
-        rows += compare("llama_cpp.server tiny", items, backend, args.rounds)
+        rows += compare("llama_cpp.server tiny", items, backend, args.rounds, settings)
         with tempfile.TemporaryDirectory() as data:
             os.environ["GENIE_DATA_DIR"] = data
             os.environ.pop("GENIE_RESULT_CACHE", None)
@@ -189,7 +189,8 @@ def main() -> None:
 
     recorder = InFlight(right_answer, pause=0.2)
     with fake_server(recorder) as (fake, _):
-        rows += compare("loopback, 200 ms each, parallel", items, OpenAICompatBackend(fake, model="m"), 1)
+        loopback = OpenAICompatBackend(fake, model="m")
+        rows += compare("loopback, 200 ms each, parallel", items, loopback, 1, settings)
     rows.append(("loopback peak requests in flight", str(recorder.peak)))
     summary(f"concurrency: {args.items} extractions, {args.rounds} round(s)", rows)
     print(json.dumps({"items": args.items, "rounds": args.rounds}))

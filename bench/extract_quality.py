@@ -17,18 +17,16 @@ people's jobs get their turn in between and no task is timed while another lock 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
 import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from _common import summary
+from _common import holding, summary
 from _grounding import calibration, grounding_cost, grounding_figures, leaf_records
 from _quality import SPECS
 from localgenie import BadInput, SchemaViolation, Usage, extract_details, get_backend
@@ -88,21 +86,6 @@ class Recorder:
     def take(self) -> list[Response]:
         taken, self.responses = self.responses, []
         return taken
-
-
-@contextlib.contextmanager
-def holding(lock: Path | None) -> Iterator[None]:
-    """``flock`` on ``lock`` for the duration (nothing when None)."""
-    if lock is None:
-        yield
-        return
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-    time.sleep(0.2)  # let a waiting job take the lock before the next task asks again
 
 
 def run_task(task: Task, model: str, recorder: Recorder) -> tuple[TaskResult, dict[str, Any]]:
@@ -334,11 +317,11 @@ def main(argv: list[str] | None = None) -> int:
     reports = []
     try:
         for model in models:
-            with holding(args.lock):
+            with holding(args.lock, pause=0.2):
                 recorder = Recorder(get_backend(model))
             results, records = [], []
             for n, task in enumerate(tasks, 1):
-                with holding(args.lock):
+                with holding(args.lock, pause=0.2):
                     result, record = run_task(task, model, recorder)
                 results.append(result)
                 records.append(record)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import fcntl
 import json
 import os
 import resource
@@ -36,12 +35,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from _common import summary
+from _common import holding, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = "name str, age int, city str"
@@ -55,19 +52,6 @@ def texts(n: int) -> list[str]:
         f"{CITIES[(i // len(NAMES)) % len(CITIES)]}."
         for i in range(n)
     ]
-
-
-@contextmanager
-def holding(lock: Path | None) -> Iterator[None]:
-    if lock is None:
-        yield
-        return
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class MemorySampler:

@@ -19,17 +19,15 @@ on one fixed prompt.  ``--lock FILE`` holds a flock while training and evaluatin
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _common import summary
+from _common import holding, summary
 from localgenie.evaluation.run import Report, evaluate, load_examples
 from localgenie.llm import GenerationOptions, get_backend
 from localgenie.structured.prompt import extraction_messages
@@ -37,19 +35,6 @@ from localgenie.tune import TuneOptions, tune
 from quality_tasks import Task, build_tasks, split
 
 NAME = "bench-tune"
-
-
-@contextlib.contextmanager
-def holding(lock: Path | None) -> Iterator[None]:
-    if lock is None:
-        yield
-        return
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def splits(train_size: int) -> tuple[list[Task], list[Task], list[Task]]:
